@@ -1,0 +1,83 @@
+"""``@consent_required``: run a view only for visitors who granted a purpose."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, jsonify, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from .extension import Consent, _req
+from .forms import safe_next
+from .views import wants_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def consent_required(key: str, fallback: Callable[..., Any] | None = None) -> Callable[[F], F]:
+    """Run the view only when purpose ``key`` is granted.
+
+    Otherwise call ``fallback`` with the same arguments (a non-personalised alternative), or, without a
+    fallback, answer HTML clients with a just-in-time prompt page and JSON clients with a 403
+    ``{"error": "consent_required", ...}``. An unknown ``key`` fails when the app starts.
+    """
+    if not isinstance(key, str) or not key:
+        raise TypeError("consent_required takes a purpose key, e.g. @consent_required('location').")
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            ext = cast(Consent, current_app.extensions["consent"])
+            ext.registry.require(key)
+            if ext.state().granted(key):
+                return view(*args, **kwargs)
+            if fallback is not None:
+                return fallback(*args, **kwargs)
+            return refuse(ext, key)
+
+        wrapper.__consent_purposes__ = (*getattr(view, "__consent_purposes__", ()), key)  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    return decorator
+
+
+def refuse(ext: Consent, key: str) -> Response:
+    """The answer to a request for a feature whose purpose is not granted."""
+    grant_url = url_for("consent.choose")
+    if wants_json():
+        response = jsonify(
+            error="consent_required",
+            purpose=key,
+            grant_url=grant_url,
+            message=f"This feature needs consent for {key!r}: POST {{'action': 'grant', 'purposes': ['{key}']}} "
+            f"to {grant_url}.",
+        )
+        response.status_code = 403
+        return response
+    _req().rendered = True
+    purpose = ext.registry[key]
+    back = safe_next(request.args.get("back")) or _referrer_path() or "/"
+    html = render_template(
+        "consent/prompt.html",
+        **ext.template_context(purpose=purpose, next=request.full_path.rstrip("?"), back=back),
+    )
+    response = current_app.make_response((html, 403))
+    response.vary.add("Cookie")
+    return response
+
+
+def _referrer_path() -> str | None:
+    from urllib.parse import urlsplit
+
+    ref = request.referrer
+    if not ref:
+        return None
+    parts = urlsplit(ref)
+    if parts.netloc != request.host:
+        return None
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if path == request.full_path.rstrip("?"):
+        return None
+    return safe_next(path)

@@ -1,0 +1,100 @@
+"""Reading a consent choice from a form post or a JSON body, and checking its CSRF token and ``next``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from flask import Request
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from .exc import ChoiceError
+from .state import ACTIONS, SCOPES
+
+_MAX_PURPOSES = 64
+_UNSAFE_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A visitor's choice as sent to ``POST /consent``."""
+
+    action: str
+    purposes: tuple[str, ...]
+    scope: str
+    next: str | None
+    is_json: bool
+
+
+def csrf_ok(request: Request) -> bool:
+    """True when the request carries a valid Flask-WTF CSRF token (form field or ``X-CSRFToken``)."""
+    token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
+    if not token and not request.is_json:
+        token = request.form.get("csrf_token")
+    if not token or len(token) > 512:
+        return False
+    try:
+        validate_csrf(token)
+    except ValidationError:
+        return False
+    return True
+
+
+def _text(value: Any, name: str, default: str) -> str:
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        raise ChoiceError(f"'{name}' must be a string.")
+    return value
+
+
+def read_choice(request: Request) -> Choice:
+    """Parse the choice; raises :class:`ChoiceError` with a message fit for the client."""
+    if request.is_json:
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise ChoiceError("The JSON body must be an object with 'action', 'purposes' and 'scope'.")
+        purposes = data.get("purposes", [])
+        if not isinstance(purposes, list) or not all(isinstance(p, str) for p in purposes):
+            raise ChoiceError("'purposes' must be a list of purpose keys (strings).")
+        action = _text(data.get("action"), "action", "")
+        scope = _text(data.get("scope"), "scope", "all")
+        nxt = data.get("next")
+        nxt = nxt if isinstance(nxt, str) else None
+    else:
+        form = request.form
+        purposes = form.getlist("purposes")
+        action = form.get("action", "")
+        scope = form.get("scope") or "all"
+        nxt = form.get("next")
+    if action not in ACTIONS:
+        raise ChoiceError(f"'action' must be one of {', '.join(ACTIONS)}.")
+    if scope not in SCOPES:
+        raise ChoiceError("'scope' must be 'all' or 'due'.")
+    if len(purposes) > _MAX_PURPOSES:
+        raise ChoiceError("Too many purposes.")
+    return Choice(action, tuple(dict.fromkeys(purposes)), scope, nxt, request.is_json)
+
+
+def safe_next(value: str | None) -> str | None:
+    """``value`` when it is a same-site relative path (``/cart?x=1``), else None.
+
+    Refuses scheme-relative (``//evil``), backslash, encoded, whitespace, control-character and
+    ``javascript:`` targets: anything a browser could resolve to another origin.
+    """
+    if not value or not isinstance(value, str) or len(value) > 2048:
+        return None
+    if not value.startswith("/") or _UNSAFE_NEXT.search(value):
+        return None
+    decoded = value.split("?", 1)[0].split("#", 1)[0]
+    for _ in range(3):  # look through (double) percent-encoding
+        decoded = unquote(decoded)
+        if decoded.startswith("//") or _UNSAFE_NEXT.search(decoded):
+            return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("//"):
+        return None
+    return value

@@ -1,0 +1,270 @@
+"""ConsentState: one visitor's decisions, as an immutable value, and the pure rules that change it."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Literal
+
+from .exc import ChoiceError
+from .purposes import Purpose, PurposeRegistry
+
+Action = Literal["accept_all", "reject_all", "save", "grant"]
+Scope = Literal["all", "due"]
+ACTIONS: tuple[str, ...] = ("accept_all", "reject_all", "save", "grant")
+SCOPES: tuple[str, ...] = ("all", "due")
+
+#: Why the banner is shown: nothing decided yet, the policy changed, a purpose changed, or time ran out.
+Reason = Literal["first_visit", "policy_changed", "purpose_changed", "expired"]
+
+
+def new_id(nbytes: int = 12) -> str:
+    """A random, URL-safe identifier (96 bits by default)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A visitor's answer for one purpose, on one version of it.
+
+    ``gpc_override`` marks a grant the visitor gave explicitly while a Global Privacy Control signal was on:
+    such a grant is honoured even though the signal would otherwise refuse the purpose.
+    """
+
+    granted: bool
+    version: int
+    gpc_override: bool = False
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """Everything known about one visitor's consent during one request.
+
+    A state is built from the consent cookie (or is *undecided* when there is none) and never changes;
+    :meth:`apply` returns a new state for a new choice.
+    """
+
+    registry: PurposeRegistry
+    policy_version: str
+    max_age: timedelta
+    now: datetime
+    decisions: Mapping[str, Decision] = field(default_factory=dict)
+    decided_policy: str | None = None
+    decided_at: datetime | None = None
+    changed_at: datetime | None = None
+    consent_id: str | None = None
+    subject_id: str | None = None
+    record_id: str | None = None
+    method: str | None = None
+    gpc: bool = False
+
+    # --- reading -----------------------------------------------------------------------------------------
+
+    @property
+    def expired(self) -> bool:
+        """True when the oldest decision in force is older than ``max_age``: everything is due again."""
+        return self.decided_at is not None and self.now - self.decided_at > self.max_age
+
+    @property
+    def policy_changed(self) -> bool:
+        return self.decided_policy is not None and self.decided_policy != self.policy_version
+
+    def current(self, key: str) -> Decision | None:
+        """The decision for ``key`` if it still holds (same policy, same purpose version, not expired)."""
+        d = self.decisions.get(key)
+        if d is None or self.policy_changed or self.expired:
+            return None
+        purpose = self.registry.get(key)
+        if purpose is None or purpose.version != d.version:
+            return None
+        return d
+
+    def gpc_honoured(self, key: str) -> bool:
+        """True when the Global Privacy Control signal refuses ``key`` on this request."""
+        if not self.gpc or key not in self.registry.gpc_keys:
+            return False
+        d = self.current(key)
+        return not (d is not None and d.granted and d.gpc_override)
+
+    def granted(self, key: str) -> bool:
+        """May the shop do what purpose ``key`` covers, for this visitor, now?"""
+        purpose = self.registry.get(key)
+        if purpose is None:
+            return False
+        if purpose.required:
+            return True
+        if self.gpc_honoured(key):
+            return False
+        d = self.current(key)
+        return d is not None and d.granted
+
+    def decided(self, key: str | None = None) -> bool:
+        """True when ``key`` (or, without a key, every purpose) has a decision that still holds."""
+        if key is not None:
+            purpose = self.registry.get(key)
+            if purpose is None:
+                return False
+            return purpose.required or self.gpc_honoured(key) or self.current(key) is not None
+        return not self.due()
+
+    def due(self) -> tuple[Purpose, ...]:
+        """The optional purposes the banner must ask about now."""
+        return tuple(
+            p for p in self.registry.optional if self.current(p.key) is None and not self.gpc_honoured(p.key)
+        )
+
+    @property
+    def needs_prompt(self) -> bool:
+        """True when the banner must be shown."""
+        return bool(self.due())
+
+    @property
+    def reason(self) -> Reason | None:
+        """Why the banner is shown, or None when it is not."""
+        if not self.needs_prompt:
+            return None
+        if not self.decisions:
+            return "first_visit"
+        if self.expired:
+            return "expired"
+        if self.policy_changed:
+            return "policy_changed"
+        return "purpose_changed" if any(k in self.decisions for k in (p.key for p in self.due())) else (
+            "first_visit"
+        )
+
+    def granted_keys(self) -> list[str]:
+        return [k for k in self.registry if self.granted(k)]
+
+    def denied_keys(self) -> list[str]:
+        return [p.key for p in self.registry.optional if self.decided(p.key) and not self.granted(p.key)]
+
+    def current_decisions(self) -> dict[str, Decision]:
+        """Decisions still in force, keyed by purpose."""
+        return {k: d for k in self.decisions if (d := self.current(k)) is not None}  # type: ignore[misc]
+
+    # --- changing ----------------------------------------------------------------------------------------
+
+    def scope_keys(self, scope: str) -> list[str]:
+        if scope == "due":
+            return [p.key for p in self.due()]
+        return [p.key for p in self.registry.optional]
+
+    def apply(
+        self,
+        action: str,
+        purposes: Collection[str] = (),
+        scope: str = "all",
+        *,
+        method: str,
+        now: datetime | None = None,
+        record_id: str | None = None,
+    ) -> ConsentState:
+        """Return the state after the visitor's choice. Raises :class:`ChoiceError` on a bad choice."""
+        if action not in ACTIONS:
+            raise ChoiceError(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
+        if scope not in SCOPES:
+            raise ChoiceError(f"Unknown scope {scope!r}; use 'all' or 'due'.")
+        unknown = [k for k in purposes if k not in self.registry]
+        if unknown:
+            raise ChoiceError(f"Unknown purposes: {', '.join(map(str, unknown))}.")
+        listed = {k for k in purposes if k in self.registry.optional_keys}
+        if action == "grant" and not listed:
+            raise ChoiceError("The 'grant' action needs at least one optional purpose in 'purposes'.")
+        now = now or self.now
+        targets = list(listed) if action == "grant" else self.scope_keys(scope)
+        if action == "save":
+            targets = list(dict.fromkeys([*targets, *listed]))
+        new: dict[str, Decision] = {}
+        for key in targets:
+            version = self.registry[key].version
+            gpc_key = self.gpc and key in self.registry.gpc_keys
+            if action == "accept_all":
+                new[key] = Decision(not gpc_key or self._overridden(key), version, self._overridden(key))
+            elif action == "reject_all":
+                new[key] = Decision(False, version)
+            else:  # save / grant: the listed purposes are explicit grants, even over GPC
+                explicit = key in listed
+                new[key] = Decision(explicit, version, explicit and gpc_key)
+        return self._with(new, method=method, now=now, record_id=record_id)
+
+    def apply_gpc(self, *, now: datetime | None = None, record_id: str | None = None) -> ConsentState | None:
+        """The state after honouring the GPC signal, or None when nothing is left to refuse."""
+        if not self.gpc:
+            return None
+        pending = [
+            k
+            for k in self.registry.gpc_keys
+            if self.gpc_honoured(k) and ((d := self.current(k)) is None or d.granted)
+        ]
+        if not pending:
+            return None
+        new = {k: Decision(False, self.registry[k].version) for k in sorted(pending)}
+        return self._with(new, method="gpc", now=now or self.now, record_id=record_id)
+
+    def adopt(self, other: ConsentState, *, method: str, record_id: str | None = None) -> ConsentState:
+        """This device's state taking the decisions of ``other`` (login merge), keeping this device's ids."""
+        return ConsentState(
+            registry=self.registry,
+            policy_version=self.policy_version,
+            max_age=self.max_age,
+            now=self.now,
+            decisions=dict(other.current_decisions()),
+            decided_policy=self.policy_version,
+            decided_at=other.decided_at,
+            changed_at=self.now,
+            consent_id=self.consent_id or new_id(),
+            subject_id=self.subject_id or other.subject_id or new_id(),
+            record_id=record_id or other.record_id,
+            method=method,
+            gpc=self.gpc,
+        )
+
+    def _overridden(self, key: str) -> bool:
+        d = self.current(key)
+        return d is not None and d.granted and d.gpc_override
+
+    def _with(
+        self, new: Mapping[str, Decision], *, method: str, now: datetime, record_id: str | None
+    ) -> ConsentState:
+        kept = {k: d for k, d in self.current_decisions().items() if k not in new}
+        decisions = {k: kept.get(k) or new[k] for k in self.registry.optional_keys if k in kept or k in new}
+        ordered = {p.key: decisions[p.key] for p in self.registry.optional if p.key in decisions}
+        base = self.decided_at if kept and self.decided_at else now
+        return ConsentState(
+            registry=self.registry,
+            policy_version=self.policy_version,
+            max_age=self.max_age,
+            now=now,
+            decisions=ordered,
+            decided_policy=self.policy_version,
+            decided_at=base,
+            changed_at=now,
+            consent_id=self.consent_id or new_id(),
+            subject_id=self.subject_id or new_id(),
+            record_id=record_id,
+            method=method,
+            gpc=self.gpc,
+        )
+
+    def same_decisions(self, other: ConsentState) -> bool:
+        """True when ``other`` holds the very same decisions as this state (an unchanged choice)."""
+        return self.current_decisions() == other.current_decisions() and not (
+            self.expired or self.policy_changed
+        )
+
+
+def undecided(
+    registry: PurposeRegistry, policy_version: str, max_age: timedelta, *, gpc: bool = False,
+    now: datetime | None = None,
+) -> ConsentState:
+    """The state of a visitor who has decided nothing (or whose cookie could not be trusted)."""
+    return ConsentState(
+        registry=registry,
+        policy_version=policy_version,
+        max_age=max_age,
+        now=now or datetime.now(timezone.utc),
+        gpc=gpc,
+    )

@@ -1,0 +1,242 @@
+"""The consent log: append-only records of every decision, in SQLite (default) or PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from .state import new_id
+
+#: How a decision was given.
+METHODS: tuple[str, ...] = (
+    "banner_accept_all",
+    "banner_reject_all",
+    "banner_custom",
+    "preferences",
+    "prompt",
+    "gpc",
+    "login_merge",
+    "api",
+)
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One row of the consent log: the full decision state after one change, and how it was given.
+
+    ``granted`` and ``denied`` map purpose keys to the purpose version decided on; the necessary purposes
+    are listed as granted. Records are never updated: a change is a new record pointing at the previous one.
+    """
+
+    subject_id: str
+    consent_id: str
+    policy_version: str
+    banner_hash: str
+    granted: Mapping[str, int]
+    denied: Mapping[str, int]
+    method: str
+    id: str = field(default_factory=lambda: new_id(16))
+    created_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    user_id: str | None = None
+    previous_id: str | None = None
+    locale: str = "en"
+    gpc: bool = False
+    ip_hash: str | None = None
+    ua_family: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the record (times as ISO 8601 UTC)."""
+        data = asdict(self)
+        data["created_at"] = _utc(self.created_at).isoformat().replace("+00:00", "Z")
+        data["granted"] = dict(self.granted)
+        data["denied"] = dict(self.denied)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ConsentRecord:
+        values = dict(data)
+        created = values.get("created_at")
+        if isinstance(created, str):
+            values["created_at"] = datetime.fromisoformat(created.replace("Z", "+00:00"))
+        return cls(**values)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+metadata = sa.MetaData()
+
+records = sa.Table(
+    "consent_records",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("consent_id", sa.String(64), nullable=False),
+    sa.Column("subject_id", sa.String(64), nullable=False),
+    sa.Column("user_id", sa.String(128), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("policy_version", sa.String(64), nullable=False),
+    sa.Column("banner_hash", sa.String(64), nullable=False),
+    sa.Column("granted", sa.Text, nullable=False),
+    sa.Column("denied", sa.Text, nullable=False),
+    sa.Column("method", sa.String(24), nullable=False),
+    sa.Column("previous_id", sa.String(32), nullable=True),
+    sa.Column("locale", sa.String(16), nullable=False),
+    sa.Column("gpc", sa.Boolean, nullable=False),
+    sa.Column("ip_hash", sa.String(64), nullable=True),
+    sa.Column("ua_family", sa.String(32), nullable=True),
+    sa.Index("ix_consent_records_subject_time", "subject_id", "created_at"),
+    sa.Index("ix_consent_records_user_time", "user_id", "created_at"),
+    sa.Index("ix_consent_records_time", "created_at"),
+)
+
+
+def _to_row(record: ConsentRecord) -> dict[str, Any]:
+    row = asdict(record)
+    row["granted"] = json.dumps(dict(record.granted), separators=(",", ":"), sort_keys=True)
+    row["denied"] = json.dumps(dict(record.denied), separators=(",", ":"), sort_keys=True)
+    row["created_at"] = _utc(record.created_at)
+    return row
+
+
+def _from_row(row: Mapping[str, Any]) -> ConsentRecord:
+    values = dict(row)
+    values["granted"] = json.loads(values["granted"])
+    values["denied"] = json.loads(values["denied"])
+    values["created_at"] = _utc(values["created_at"])
+    return ConsentRecord(**values)
+
+
+class ConsentStore(Protocol):
+    """What the extension needs of a consent log. Implement it to keep records elsewhere."""
+
+    def append(self, record: ConsentRecord) -> None: ...
+
+    def history(
+        self, subject_id: str | None, user_id: str | None = None, limit: int = 100
+    ) -> list[ConsentRecord]: ...
+
+    def latest_for_user(self, user_id: str) -> ConsentRecord | None: ...
+
+    def get(self, record_id: str) -> ConsentRecord | None: ...
+
+
+class SQLStore:
+    """A :class:`ConsentStore` on SQLAlchemy Core. The engine is created on first use, never on page views."""
+
+    def __init__(self, url: str, **engine_options: Any):
+        self.url = url
+        self._engine_options = engine_options
+        self._engine: Engine | None = None
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = self._make_engine()
+        return self._engine
+
+    def _make_engine(self) -> Engine:
+        url = sa.engine.make_url(self.url)
+        options = dict(self._engine_options)
+        if url.get_backend_name() == "sqlite":
+            options.setdefault("connect_args", {"timeout": 15})
+            engine = sa.create_engine(url, **options)
+
+            @sa.event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+                cursor = dbapi_conn.cursor()
+                if url.database not in (None, "", ":memory:"):
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+            return engine
+        options.setdefault("pool_pre_ping", True)
+        return sa.create_engine(url, **options)
+
+    def init_db(self) -> None:
+        """Create the table and indexes if they do not exist."""
+        metadata.create_all(self.engine)
+
+    def drop_all(self) -> None:
+        metadata.drop_all(self.engine)
+
+    def append(self, record: ConsentRecord) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(records.insert(), [_to_row(record)])
+
+    def history(
+        self, subject_id: str | None, user_id: str | None = None, limit: int = 100
+    ) -> list[ConsentRecord]:
+        """Records of a subject (and of a member, when ``user_id`` is given), newest first."""
+        conditions = []
+        if subject_id:
+            conditions.append(records.c.subject_id == subject_id)
+        if user_id:
+            conditions.append(records.c.user_id == user_id)
+        if not conditions:
+            return []
+        where = sa.or_(*conditions)
+        query = sa.select(records).where(where).order_by(records.c.created_at.desc(), records.c.id).limit(limit)
+        with self.engine.connect() as conn:
+            return [_from_row(r) for r in conn.execute(query).mappings()]
+
+    def latest_for_user(self, user_id: str) -> ConsentRecord | None:
+        query = (
+            sa.select(records)
+            .where(records.c.user_id == user_id)
+            .order_by(records.c.created_at.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return _from_row(row) if row else None
+
+    def get(self, record_id: str) -> ConsentRecord | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(records).where(records.c.id == record_id)).mappings().first()
+        return _from_row(row) if row else None
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(records)).scalar_one())
+
+    def iter_records(
+        self, since: datetime | None = None, until: datetime | None = None, subject_id: str | None = None,
+        batch: int = 1000,
+    ) -> Iterator[ConsentRecord]:
+        """Every matching record, oldest first, fetched in keyset-paginated batches (bounded memory)."""
+        last: tuple[datetime, str] | None = None
+        while True:
+            query = sa.select(records).order_by(records.c.created_at, records.c.id).limit(batch)
+            if since is not None:
+                query = query.where(records.c.created_at >= _utc(since))
+            if until is not None:
+                query = query.where(records.c.created_at < _utc(until))
+            if subject_id is not None:
+                query = query.where(records.c.subject_id == subject_id)
+            if last is not None:
+                query = query.where(
+                    sa.or_(
+                        records.c.created_at > last[0],
+                        sa.and_(records.c.created_at == last[0], records.c.id > last[1]),
+                    )
+                )
+            with self.engine.connect() as conn:
+                rows = [_from_row(r) for r in conn.execute(query).mappings()]
+            yield from rows
+            if len(rows) < batch:
+                return
+            last = (rows[-1].created_at, rows[-1].id)
+
+    def unlink_user(self, user_id: str) -> int:
+        """Remove a member's identity from their records (account deletion); the proof of consent stays."""
+        with self.engine.begin() as conn:
+            result = conn.execute(records.update().where(records.c.user_id == user_id).values(user_id=None))
+        return int(result.rowcount or 0)
