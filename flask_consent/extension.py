@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Flask, current_app, g, render_template, request, url_for
+from flask import Flask, before_render_template, current_app, g, render_template, request, template_rendered, url_for
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.local import LocalProxy
@@ -26,19 +27,42 @@ from .i18n import select_locale, strings
 from .purposes import Cookie, Purpose, PurposeRegistry, localise
 from .records import banner_text_hash, ip_hash, make_record, ua_family
 from .signals import consent_changed
-from .state import ConsentState, new_id
+from .state import ConsentState, Decision, new_id
 from .store import ConsentRecord, ConsentStore, SQLStore
 
 log = logging.getLogger("flask_consent")
 
 _HERE = Path(__file__).resolve().parent
 _WEAK_KEYS = {"dev", "secret", "change-me", "changeme", "development", "test", "secret-key", "default"}
+#: Stand-ins rendered into the cached banner, replaced by this request's CSRF token and return path.
+_CSRF_SLOT = "\x00consent-csrf\x00"
+_NEXT_SLOT = "\x00consent-next\x00"
+#: Entries a per-request cache keeps before it starts over (their keys partly come from the client).
+_CACHE_LIMIT = 1024
 
 
 def asset_dir(name: str) -> str:
     """``templates`` or ``static``: inside the package in a wheel, beside it in a source checkout."""
     inside = _HERE / name
     return str(inside if inside.is_dir() else _HERE.parent / name)
+
+
+@dataclass(frozen=True)
+class _Prompt:
+    """What the banner asks a visitor: everything of their state that the banner's markup depends on."""
+
+    reason: str | None
+    due: tuple[str, ...]
+    gpc: bool
+    decisions: tuple[tuple[str, Decision], ...]
+
+    @classmethod
+    def of(cls, state: ConsentState) -> _Prompt | None:
+        due = state.due()
+        if not due:
+            return None
+        return cls(state.reason, tuple(p.key for p in due), state.gpc,
+                   tuple(sorted(state.current_decisions().items())))
 
 
 class _Request:
@@ -56,9 +80,10 @@ class _Request:
 
 
 def _req() -> _Request:
-    r = g.get("_consent")
+    ctx_g = g._get_current_object()  # one context lookup instead of one per attribute
+    r = ctx_g.get("_consent")
     if r is None:
-        r = g._consent = _Request()
+        r = ctx_g._consent = _Request()
     return cast(_Request, r)
 
 
@@ -138,7 +163,15 @@ class Consent:
         self.instance_path = app.instance_path
         self._seen: set[tuple[str, str]] = set()
         self._banner_hashes: dict[str, str] = {}
-        self._fragments: dict[tuple[str, str], str] = {}
+        self._fragments: dict[tuple[str, str, bool], Markup] = {}
+        self._banners: dict[tuple[Any, ...], str] = {}
+        self._asset_tags: dict[str, Markup] = {}
+        self._locales: dict[str | None, str] = {}
+        self._prompts: dict[tuple[str | None, bool], tuple[float, _Prompt | None]] = {}
+        self._config = app.config
+        self._extensions = app.extensions
+        self._url_defaults = app.url_default_functions
+        self._own_banner: bool | None = None
         self._checked_views = False
         self._ip_key: bytes | None = None
         app.extensions["consent"] = self
@@ -190,30 +223,69 @@ class Consent:
                 policy_version=self.policy_version,
                 max_age=self.max_age,
                 now=now,
-                gpc=request.headers.get("Sec-GPC") == "1",
+                gpc=request.environ.get("HTTP_SEC_GPC") == "1",
             )
         return r.state
 
-    def locale(self) -> str:
-        r = _req()
+    def _prompt(self, r: _Request) -> _Prompt | None:
+        """What the banner must ask this visitor now, or None when nothing is due.
+
+        The answer only depends on the raw cookie, the GPC signal and the clock, and for a given cookie it
+        can only change once its decision expires; so it is kept per (cookie, signal) until then and the
+        cookie is not even decoded on the next page views.
+        """
+        if r.state is not None:  # a choice or GPC changed the state during this request
+            return _Prompt.of(r.state)
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        raw = req.cookies.get(self.cookie_name)
+        key = (raw, req.environ.get("HTTP_SEC_GPC") == "1")
+        hit = self._prompts.get(key)
+        if hit is not None and time.time() <= hit[0]:
+            r.touched = True
+            return hit[1]
+        state = self.state()
+        prompt = _Prompt.of(state)
+        if state.decided_at is not None:
+            until = state.decided_at.timestamp() + self.max_age.total_seconds()
+        else:  # no cookie: undecided for good; an untrusted cookie is decoded again (its decoding is cached)
+            until = float("inf") if raw is None else 0.0
+        if until > time.time():
+            if len(self._prompts) >= _CACHE_LIMIT * 4:
+                self._prompts.clear()
+            self._prompts[key] = (until, prompt)
+        return prompt
+
+    def locale(self, r: _Request | None = None) -> str:
+        r = r or _req()
         if r.locale is None:
-            r.locale = select_locale(current_app.config["CONSENT_LOCALE_SELECTOR"])
+            selector = self._config["CONSENT_LOCALE_SELECTOR"]
+            if selector is not None or "babel" in self._extensions:
+                r.locale = select_locale(selector)
+            else:  # only Accept-Language decides: its answer is kept per header value
+                header = request.environ.get("HTTP_ACCEPT_LANGUAGE")
+                locale = self._locales.get(header)
+                if locale is None:
+                    if len(self._locales) >= _CACHE_LIMIT:
+                        self._locales.clear()
+                    locale = self._locales[header] = select_locale(None)
+                r.locale = locale
         return r.locale
 
     def _before_request(self) -> None:
         if not self._checked_views:
             self._check_views(current_app)
             self._checked_views = True
-        if request.headers.get("Sec-GPC") == "1":
+        if request.environ.get("HTTP_SEC_GPC") == "1":
             before = self.state()
             after = before.apply_gpc(record_id=new_id(16))
             if after is not None:
                 self.commit(before, after, method="gpc")
 
     def _after_request(self, response: Response) -> Response:
-        r = g.get("_consent")
-        cfg = current_app.config
-        if "Set-Cookie" in response.headers:
+        ctx_g = g._get_current_object()
+        r = ctx_g.get("_consent")
+        cfg = self._config
+        if _has_header(response, "set-cookie"):
             filter_set_cookies(
                 response,
                 self.state(),
@@ -222,7 +294,7 @@ class Consent:
                 always_allowed=(self.cookie_name, cfg.get("SESSION_COOKIE_NAME", "session")),
                 seen=self._first_seen,
             )
-            r = g._consent
+            r = ctx_g._consent
         if r is not None:
             if r.new_state is not None:
                 self._set_cookie(response, r.new_state)
@@ -233,27 +305,39 @@ class Consent:
                 )
         if (
             cfg["CONSENT_AUTO_INJECT"]
-            and response.mimetype == "text/html"
             and not (r is not None and r.rendered)
+            and _is_html(response.headers.get("Content-Type"))
             and not response.direct_passthrough
             and not response.is_streamed
-            and request.method != "HEAD"
+            and self._inject(response)
         ):
-            self._inject(response)
-            r = g._consent
+            r = ctx_g._consent
         if r is not None and r.touched:
-            response.vary.add("Cookie")
+            if _has_header(response, "vary"):
+                response.vary.add("Cookie")
+            else:
+                response.headers["Vary"] = "Cookie"
         return response
 
-    def _inject(self, response: Response) -> None:
-        body = response.get_data()
+    def _inject(self, response: Response) -> bool:
+        """Insert the banner (or the reopen control) before the last ``</body>``, in one copy of the body.
+
+        Returns False when there is nothing to insert into (no ``</body>``, or a HEAD request)."""
+        chunks = response.response
+        if isinstance(chunks, list) and len(chunks) == 1 and isinstance(chunks[0], bytes):
+            body = chunks[0]
+        else:
+            body = response.get_data()
         at = body.rfind(b"</body>")
         if at < 0:
             at = body.lower().rfind(b"</body>")
             if at < 0:
-                return
+                return False
+        if request.method == "HEAD":
+            return False
         fragment = str(self.banner()).encode()
-        response.set_data(body[:at] + fragment + body[at:])
+        response.set_data(b"".join((body[:at], fragment, body[at:])))
+        return True
 
     def _first_seen(self, kind: str, name: str) -> bool:
         if (kind, name) in self._seen:
@@ -364,7 +448,7 @@ class Consent:
         return str(current_app.config["CONSENT_POLICY_URL"] or url_for("consent.declaration"))
 
     def nonce(self) -> str | None:
-        fn: Callable[[], str | None] | None = current_app.config["CONSENT_CSP_NONCE"]
+        fn: Callable[[], str | None] | None = self._config["CONSENT_CSP_NONCE"]
         return fn() if fn else None
 
     def template_context(self, **extra: Any) -> dict[str, Any]:
@@ -386,6 +470,17 @@ class Consent:
     def assets(self) -> Markup:
         """The banner's stylesheet and script tags."""
         nonce = self.nonce()
+        if nonce is None and not self._url_defaults:  # then the URLs depend on the script root only
+            root = request.script_root
+            tags = self._asset_tags.get(root)
+            if tags is None:
+                if len(self._asset_tags) >= _CACHE_LIMIT:
+                    self._asset_tags.clear()
+                tags = self._asset_tags[root] = self._asset_markup(None)
+            return tags
+        return self._asset_markup(nonce)
+
+    def _asset_markup(self, nonce: str | None) -> Markup:
         css = url_for("consent.static", filename="consent/consent.css")
         js = url_for("consent.static", filename="consent/consent.js")
         nonce_attr = Markup(' nonce="%s"') % nonce if nonce else Markup("")
@@ -397,22 +492,61 @@ class Consent:
         """The banner when a purpose is due, otherwise the small "Privacy choices" control."""
         r = _req()
         r.rendered = True
-        state = self.state()
-        if state.needs_prompt:
-            nxt = request.full_path.rstrip("?") if request.method == "GET" else "/"
-            html = render_template(
-                "consent/banner.html", **self.template_context(due=state.due(), next=nxt, scope="due")
-            )
-            return Markup(html) + self.assets()
-        locale = self.locale()
-        key = (locale, request.script_root)
+        prompt = self._prompt(r)
+        if prompt is not None:
+            return self._due_banner(prompt) + self.assets()
+        key = (self.locale(r), request.script_root, self.nonce() is None and not self._url_defaults)
         fragment = self._fragments.get(key)
         if fragment is None:
-            fragment = self._fragments[key] = render_template(
-                "consent/reopen.html", t=strings(locale), locale=locale,
+            if len(self._fragments) >= _CACHE_LIMIT:
+                self._fragments.clear()
+            fragment = Markup(render_template(
+                "consent/reopen.html", t=strings(key[0]), locale=key[0],
                 preferences_url=url_for("consent.preferences"),
+            ))
+            if key[2]:  # the asset tags are the same on every request too: keep them with it
+                fragment += self.assets()
+            self._fragments[key] = fragment
+        return fragment if key[2] else fragment + self.assets()
+
+    def _due_banner(self, prompt: _Prompt) -> Markup:
+        """The first layer and its details for the purposes due.
+
+        With the package's own templates and nobody listening to template signals, the markup is rendered
+        once per locale, script root, policy link and set of due purposes, with stand-ins for the CSRF
+        token and the return path that are filled in per request (both escaped as Jinja would).
+        """
+        nxt = request.full_path.rstrip("?") if request.method == "GET" else "/"
+        if not self._banner_cacheable():
+            return Markup(render_template(
+                "consent/banner.html", **self.template_context(due=self.state().due(), next=nxt, scope="due")
+            ))
+        key = (self.locale(), request.script_root, self._config["CONSENT_POLICY_URL"], prompt)
+        html = self._banners.get(key)
+        if html is None:
+            if len(self._banners) >= _CACHE_LIMIT:
+                self._banners.clear()
+            html = self._banners[key] = render_template(
+                "consent/banner.html",
+                **self.template_context(
+                    due=self.state().due(), next=_NEXT_SLOT, scope="due", csrf_token=lambda: _CSRF_SLOT
+                ),
             )
-        return Markup(fragment) + self.assets()
+        return Markup(
+            html.replace(_CSRF_SLOT, str(escape(generate_csrf()))).replace(_NEXT_SLOT, str(escape(nxt)))
+        )
+
+    def _banner_cacheable(self) -> bool:
+        if self.nonce() is not None or template_rendered.receivers or before_render_template.receivers:
+            return False
+        if self._own_banner is None:
+            env = current_app.jinja_env
+            ours = str(Path(asset_dir("templates")) / "consent")
+            self._own_banner = all(
+                str(Path(env.get_template(name).filename or "")).startswith(ours)
+                for name in ("consent/banner.html", "consent/_purpose.html")
+            )
+        return self._own_banner
 
     def script(self, purpose: str | Iterable[str], src: str | None = None, **attrs: Any) -> Markup:
         """A ``<script>`` that runs only once ``purpose`` (or any of several) is granted.
@@ -506,6 +640,22 @@ def _attrs(attrs: dict[str, Any], skip_type: bool = False) -> list[Markup]:
         else:
             out.append(Markup(' %s="%s"') % (attr, value))
     return out
+
+
+def _has_header(response: Response, lower_name: str) -> bool:
+    """True when the response has a header of that (lower-case) name; a scan of the few headers a response
+    has is cheaper than a failing lookup."""
+    for name, _value in response.headers:
+        if name.lower() == lower_name:
+            return True
+    return False
+
+
+def _is_html(content_type: str | None) -> bool:
+    """True for a ``text/html`` Content-Type (with or without parameters)."""
+    if not content_type:
+        return False
+    return content_type.split(";", 1)[0].strip().lower() == "text/html"
 
 
 def _user_id() -> str | None:
