@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable
@@ -37,6 +38,7 @@ _WEAK_KEYS = {"dev", "secret", "change-me", "changeme", "development", "test", "
 #: Stand-ins rendered into the cached banner, replaced by this request's CSRF token and return path.
 _CSRF_SLOT = "\x00consent-csrf\x00"
 _NEXT_SLOT = "\x00consent-next\x00"
+_SLOTS = re.compile(f"({_CSRF_SLOT}|{_NEXT_SLOT})")
 #: Entries a per-request cache keeps before it starts over (their keys partly come from the client).
 _CACHE_LIMIT = 1024
 
@@ -164,7 +166,7 @@ class Consent:
         self._seen: set[tuple[str, str]] = set()
         self._banner_hashes: dict[str, str] = {}
         self._fragments: dict[tuple[str, str, bool], Markup] = {}
-        self._banners: dict[tuple[Any, ...], str] = {}
+        self._banners: dict[tuple[Any, ...], list[str]] = {}
         self._asset_tags: dict[str, Markup] = {}
         self._locales: dict[str | None, str] = {}
         self._prompts: dict[tuple[str | None, bool], tuple[float, _Prompt | None]] = {}
@@ -234,8 +236,8 @@ class Consent:
         can only change once its decision expires; so it is kept per (cookie, signal) until then and the
         cookie is not even decoded on the next page views.
         """
-        if r.state is not None:  # a choice or GPC changed the state during this request
-            return _Prompt.of(r.state)
+        if r.new_state is not None:  # a choice or GPC changed the state during this request
+            return _Prompt.of(r.new_state)
         req = request._get_current_object()  # type: ignore[attr-defined]
         raw = req.cookies.get(self.cookie_name)
         key = (raw, req.environ.get("HTTP_SEC_GPC") == "1")
@@ -294,7 +296,7 @@ class Consent:
                 always_allowed=(self.cookie_name, cfg.get("SESSION_COOKIE_NAME", "session")),
                 seen=self._first_seen,
             )
-            r = ctx_g._consent
+            r = ctx_g.get("_consent")
         if r is not None:
             if r.new_state is not None:
                 self._set_cookie(response, r.new_state)
@@ -311,7 +313,7 @@ class Consent:
             and not response.is_streamed
             and self._inject(response)
         ):
-            r = ctx_g._consent
+            r = ctx_g.get("_consent")
         if r is not None and r.touched:
             if _has_header(response, "vary"):
                 response.vary.add("Cookie")
@@ -522,19 +524,19 @@ class Consent:
                 "consent/banner.html", **self.template_context(due=self.state().due(), next=nxt, scope="due")
             ))
         key = (self.locale(), request.script_root, self._config["CONSENT_POLICY_URL"], prompt)
-        html = self._banners.get(key)
-        if html is None:
+        pieces = self._banners.get(key)
+        if pieces is None:
             if len(self._banners) >= _CACHE_LIMIT:
                 self._banners.clear()
-            html = self._banners[key] = render_template(
+            html = render_template(
                 "consent/banner.html",
                 **self.template_context(
                     due=self.state().due(), next=_NEXT_SLOT, scope="due", csrf_token=lambda: _CSRF_SLOT
                 ),
             )
-        return Markup(
-            html.replace(_CSRF_SLOT, str(escape(generate_csrf()))).replace(_NEXT_SLOT, str(escape(nxt)))
-        )
+            pieces = self._banners[key] = _SLOTS.split(html)  # text, slot, text, slot, ..., text
+        values = {_CSRF_SLOT: str(escape(generate_csrf())), _NEXT_SLOT: str(escape(nxt))}
+        return Markup("".join([values.get(piece, piece) if i % 2 else piece for i, piece in enumerate(pieces)]))
 
     def _banner_cacheable(self) -> bool:
         if self.nonce() is not None or template_rendered.receivers or before_render_template.receivers:

@@ -1,0 +1,138 @@
+"""The per-request caches of the hot path give exactly what rendering afresh gives, and expire on time."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from flask import Flask, template_rendered
+
+import flask_consent.extension as extension_module
+from flask_consent import Purpose
+from flask_consent.state import undecided
+from tests.conftest import build_app, shop_purposes
+
+_CSRF = re.compile(r'name="csrf_token" value="[^"]*"')
+
+
+def _cookie(app: Flask, action: str = "accept_all", purposes: tuple[str, ...] = (), *,
+            decided: datetime | None = None) -> str:
+    """A signed consent cookie of ``app`` for a visitor who chose ``action`` (at ``decided``, default now)."""
+    ext = app.extensions["consent"]
+    with app.test_request_context("/"):
+        state = undecided(ext.registry, ext.policy_version, ext.max_age, now=decided).apply(
+            action, purposes, method="banner_custom", record_id="testrecord000001")
+        return str(ext.codec.dumps(state))
+
+
+def _page(app: Flask, cookie: str | None, path: str = "/", **headers: str) -> str:
+    client = app.test_client()
+    if cookie:
+        client.set_cookie("consent", cookie)
+    response = client.get(path, headers=headers)
+    assert response.status_code == 200
+    return _CSRF.sub('name="csrf_token" value="T"', response.get_data(as_text=True))
+
+
+def _fresh(app: Flask, cookie: str | None, path: str = "/", **headers: str) -> str:
+    """The page with every cache of the banner bypassed (a template listener makes it render afresh)."""
+    def listener(*_: Any, **__: Any) -> None:
+        return None
+
+    template_rendered.connect(listener, app)
+    try:
+        return _page(app, cookie, path, **headers)
+    finally:
+        template_rendered.disconnect(listener, app)
+
+
+def _v2(purposes: list[Purpose]) -> list[Purpose]:
+    return [Purpose(p.key, p.title, p.description, cookies=p.cookies, vendors=p.vendors, gpc_opt_out=p.gpc_opt_out,
+                    gcm=p.gcm, refusal_effect=p.refusal_effect, version=2 if p.key == "analytics" else p.version)
+            for p in purposes]
+
+
+def _with_plain_page(app: Flask) -> Flask:
+    """Add ``/plain``: a page that never reads the consent state itself (so only the banner does)."""
+    app.add_url_rule("/plain", "plain", lambda: "<!doctype html><html><body><p>Plain</p></body></html>")
+    return app
+
+
+@pytest.mark.parametrize("path", ["/", "/plain"])
+def test_cached_banner_is_what_rendering_afresh_gives(
+    sqlite_url: str, tmp_path: Any, path: str
+) -> None:  # C1 C12 C13 C18
+    v1 = _with_plain_page(build_app(sqlite_url, str(tmp_path / "a")))
+    v2 = _with_plain_page(build_app(sqlite_url, str(tmp_path / "b"), _v2(shop_purposes())))
+    policy2 = _with_plain_page(build_app(sqlite_url, str(tmp_path / "c"), CONSENT_POLICY_VERSION="2"))
+    chose = _cookie(v1, "save", ("analytics", "recommendations", "advertising"))
+    old = _cookie(v1, "reject_all", decided=datetime.now(timezone.utc) - timedelta(days=200))
+    markup_path = path + '?q="><script>alert(1)</script>&x=<b>'
+    visitors: list[tuple[str, Flask, str | None, str, dict[str, str]]] = [
+        ("first_visit", v1, None, path, {}),
+        ("decided", v1, chose, path, {}),
+        ("gpc", v1, None, path, {"Sec-GPC": "1"}),
+        ("decided_gpc", v1, chose, path, {"Sec-GPC": "1"}),
+        ("zh-HK", v1, None, path, {"Accept-Language": "zh-HK,zh;q=0.9"}),
+        ("decided_zh-CN", v1, chose, path, {"Accept-Language": "zh-CN"}),
+        ("expired", v1, old, path, {}),
+        ("markup_in_next", v1, None, markup_path, {}),
+        ("purpose_changed", v2, chose, path, {}),
+        ("purpose_changed_gpc", v2, chose, path, {"Sec-GPC": "1"}),
+        ("policy_changed", policy2, chose, path, {}),
+    ]
+    for _ in range(2):  # the second pass is served from the caches the first one filled
+        for case, app, cookie, url, headers in visitors:
+            page = _page(app, cookie, url, **headers)
+            assert page == _fresh(app, cookie, url, **headers), case
+            if case.startswith("decided"):
+                assert 'id="consent-reopen"' in page and 'id="consent-banner"' not in page, case
+            else:
+                assert 'id="consent-banner"' in page, case
+            if case == "markup_in_next":
+                assert "<script>alert(1)" not in page
+            if case == "purpose_changed":  # only the changed purpose is asked again (C13)
+                banner = page[page.index('id="consent-banner"'):]
+                assert 'data-purpose="analytics"' in banner and 'data-purpose="recommendations"' not in banner
+
+
+def test_the_banner_comes_back_when_a_cached_decision_expires(
+    sqlite_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:  # C13
+    app = _with_plain_page(build_app(sqlite_url, str(tmp_path / "a"), CONSENT_MAX_AGE=timedelta(days=10)))
+    start = datetime.now(timezone.utc)
+    cookie = _cookie(app, "reject_all", decided=start)
+    clock = SimpleNamespace(now=start)
+
+    class FrozenDatetime(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+            return clock.now
+
+    monkeypatch.setattr(extension_module, "datetime", FrozenDatetime)
+    monkeypatch.setattr(extension_module, "time", SimpleNamespace(time=lambda: clock.now.timestamp()))
+    assert 'id="consent-banner"' not in _page(app, cookie, "/plain")
+    clock.now = start + timedelta(days=9)
+    assert 'id="consent-banner"' not in _page(app, cookie, "/plain")  # answered from the cache
+    clock.now = start + timedelta(days=10, seconds=1)
+    page = _page(app, cookie, "/plain")
+    assert 'id="consent-banner"' in page and 'data-reason="expired"' in page
+
+
+def test_a_csp_nonce_reaches_every_rendering(sqlite_url: str, tmp_path: Any) -> None:  # C32
+    nonces = iter(f"n{i}" for i in range(100))
+    app = build_app(sqlite_url, str(tmp_path / "a"), CONSENT_CSP_NONCE=lambda: next(nonces))
+    cookie = _cookie(app)
+    first, second = _page(app, None), _page(app, cookie)
+    assert re.search(r'<script type="module" src="[^"]+" nonce="n\d+">', first)
+    assert re.search(r'<script type="module" src="[^"]+" nonce="n\d+">', second)
+    assert _page(app, cookie) != second  # a new nonce on each request, nothing kept
+
+
+def test_a_plain_text_html_response_without_body_tag_is_left_alone(sqlite_url: str, tmp_path: Any) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "a"))
+    response = app.test_client().get("/hello")
+    assert response.status_code == 200 and response.get_data(as_text=True) == "hello"
