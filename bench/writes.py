@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import re
 import statistics
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -34,9 +36,9 @@ from flask import Flask, request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from flask_consent import Consent, ConsentRecord  # noqa: E402
+from flask_consent import Consent  # noqa: E402
 from flask_consent.state import new_id  # noqa: E402
-from flask_consent.store import SQLStore, _to_row, records  # noqa: E402
+from flask_consent.store import SQLStore, records  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from overhead import PURPOSES, SECRET  # noqa: E402
@@ -55,17 +57,20 @@ def bare_app(engine: sa.engine.Engine, instance: str) -> Flask:
     """One endpoint reading the same form and inserting one consent row, nothing else."""
     app = Flask("bench_writes_bare", instance_path=instance)
     app.config.update(SECRET_KEY=SECRET)
-    granted = {p.key: p.version for p in PURPOSES} | {"necessary": 1}
+    granted = json.dumps({p.key: p.version for p in PURPOSES} | {"necessary": 1}, separators=(",", ":"),
+                         sort_keys=True)
 
     @app.post("/bare")
     def bare() -> tuple[str, int, dict[str, str]]:
         record_id = new_id(16)
-        record = ConsentRecord(
-            id=record_id, subject_id=record_id, consent_id=record_id, policy_version="1", banner_hash="0" * 64,
-            granted=granted, denied={}, method="banner_" + request.form["action"], locale="en",
-        )
+        row = {
+            "id": record_id, "consent_id": record_id, "subject_id": record_id, "user_id": None,
+            "created_at": datetime.now(timezone.utc), "policy_version": "1", "banner_hash": "0" * 64,
+            "granted": granted, "denied": "{}", "method": "banner_" + request.form["action"],
+            "previous_id": None, "locale": "en", "gpc": False, "ip_hash": None, "ua_family": "Chrome",
+        }
         with engine.begin() as conn:
-            conn.execute(records.insert(), [_to_row(record)])
+            conn.execute(records.insert(), [row])
         return "", 303, {"Location": request.form.get("next") or "/"}
 
     return app

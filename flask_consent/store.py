@@ -98,7 +98,7 @@ records = sa.Table(
 
 
 def _to_row(record: ConsentRecord) -> dict[str, Any]:
-    row = asdict(record)
+    row = {column.name: getattr(record, column.name) for column in records.columns}  # shallow: no asdict copy
     row["granted"] = json.dumps(dict(record.granted), separators=(",", ":"), sort_keys=True)
     row["denied"] = json.dumps(dict(record.denied), separators=(",", ":"), sort_keys=True)
     row["created_at"] = _utc(record.created_at)
