@@ -169,7 +169,7 @@ class Consent:
         self._banners: dict[tuple[Any, ...], list[str]] = {}
         self._asset_tags: dict[str, Markup] = {}
         self._locales: dict[str | None, str] = {}
-        self._prompts: dict[tuple[str | None, bool], tuple[float, _Prompt | None]] = {}
+        self._prompts: dict[tuple[str | None, str | None, str | None], tuple[float, _Prompt | None]] = {}
         self._config = app.config
         self._extensions = app.extensions
         self._url_defaults = app.url_default_functions
@@ -225,7 +225,7 @@ class Consent:
                 policy_version=self.policy_version,
                 max_age=self.max_age,
                 now=now,
-                gpc=request.environ.get("HTTP_SEC_GPC") == "1",
+                gpc=request.headers.get("Sec-GPC") == "1",
             )
         return r.state
 
@@ -234,13 +234,15 @@ class Consent:
 
         The answer only depends on the raw cookie, the GPC signal and the clock, and for a given cookie it
         can only change once its decision expires; so it is kept per (cookie, signal) until then and the
-        cookie is not even decoded on the next page views.
+        cookie is not even decoded on the next page views. The key holds the raw value of every header a
+        GPC signal may come in (``Sec-GPC``, and ``X-GPC`` from the banner script), whatever reads them.
         """
         if r.new_state is not None:  # a choice or GPC changed the state during this request
             return _Prompt.of(r.new_state)
         req = request._get_current_object()  # type: ignore[attr-defined]
         raw = req.cookies.get(self.cookie_name)
-        key = (raw, req.environ.get("HTTP_SEC_GPC") == "1")
+        environ = req.environ
+        key = (raw, environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC"))
         hit = self._prompts.get(key)
         if hit is not None and time.time() <= hit[0]:
             r.touched = True
@@ -277,7 +279,7 @@ class Consent:
         if not self._checked_views:
             self._check_views(current_app)
             self._checked_views = True
-        if request.environ.get("HTTP_SEC_GPC") == "1":
+        if request.headers.get("Sec-GPC") == "1":
             before = self.state()
             after = before.apply_gpc(record_id=new_id(16))
             if after is not None:
