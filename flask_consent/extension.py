@@ -119,12 +119,15 @@ class Consent:
         remember = cfg.get("REMEMBER_COOKIE_DURATION")
         necessary = [
             Cookie(cfg["CONSENT_COOKIE_NAME"], lifetime=_days(2 * max_age_days),
-                   description="Your consent choices (signed, HttpOnly)."),
-            Cookie(cfg.get("SESSION_COOKIE_NAME", "session"), lifetime="session",
-                   description="Sign-in, cart and the CSRF token that protects forms."),
+                   description={"en": "Your consent choices (signed, HttpOnly).",
+                                "zh-HK": "你的同意選擇（已簽署、HttpOnly）。", "zh-CN": "你的同意选择（已签名、HttpOnly）。"}),
+            Cookie(cfg.get("SESSION_COOKIE_NAME", "session"),
+                   description={"en": "Sign-in, cart and the CSRF token that protects forms.",
+                                "zh-HK": "登入、購物車及保護表格的 CSRF 權杖。", "zh-CN": "登录、购物车及保护表单的 CSRF 令牌。"}),
             Cookie(cfg.get("REMEMBER_COOKIE_NAME", "remember_token"),
                    lifetime=_days(remember.days if remember else 365),
-                   description="Keeps a member signed in when they ask for it."),
+                   description={"en": "Keeps a member signed in when they ask for it.",
+                                "zh-HK": "會員要求時保持登入。", "zh-CN": "会员要求时保持登录。"}),
         ]
         self.registry = PurposeRegistry(self._purposes, necessary_cookies=necessary)
         self.policy_version = str(cfg["CONSENT_POLICY_VERSION"])
