@@ -8,12 +8,11 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Union
 
 from .exc import ConfigurationError
 
 #: A text shown to visitors: one string, or one string per locale (``{"en": ..., "zh-HK": ...}``).
-Text = Union[str, Mapping[str, str]]
+Text = str | Mapping[str, str]
 
 #: The seven Google Consent Mode v2 consent types.
 GCM_TYPES: tuple[str, ...] = (

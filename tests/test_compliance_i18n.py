@@ -63,7 +63,8 @@ def test_every_page_renders_only_the_chosen_language(i18n_app, locale):
         "prompt": client.get("/nearby", headers=headers),
         "declaration": client.get("/consent/declaration", headers=headers),
     }
-    english = _english_strings() + ["For you", "Picks.", "Nearby offers", "Stores near you.", "Pick a district.", "1 day", "Marketing."]
+    english = _english_strings() + ["For you", "Picks.", "Nearby offers", "Stores near you.", "Pick a district.",
+                                    "1 day", "Marketing."]
     for name, response in pages.items():
         html = response.get_data(as_text=True)
         text = re.sub(r"<[^>]+>", " ", html)
