@@ -191,13 +191,18 @@ class ConsentState:
         return self._with(new, method=method, now=now, record_id=record_id)
 
     def apply_gpc(self, *, now: datetime | None = None, record_id: str | None = None) -> ConsentState | None:
-        """The state after honouring the GPC signal, or None when nothing is left to refuse."""
+        """The state after the GPC signal withdrew a stored grant, or None when it withdrew nothing.
+
+        Only a stored grant that the signal overrides is a change worth a record (and a new cookie); for
+        a purpose never granted, the signal alone keeps it refused on every request, so page views of
+        visitors who never granted anything (or bots that keep no cookie) write nothing.
+        """
         if not self.gpc:
             return None
         pending = [
             k
             for k in self.registry.gpc_keys
-            if self.gpc_honoured(k) and ((d := self.current(k)) is None or d.granted)
+            if self.gpc_honoured(k) and (d := self.current(k)) is not None and d.granted
         ]
         if not pending:
             return None

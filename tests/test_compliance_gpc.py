@@ -65,13 +65,19 @@ def test_gpc_beats_a_stored_grant_with_exactly_one_record(client, app):  # C19, 
     assert record.granted["analytics"] == 1 and record.previous_id == records(app)[0].id
 
 
-def test_undecided_visitor_with_gpc_gets_one_gpc_record(client, app):  # C18, C14
+def test_undecided_visitor_with_gpc_writes_nothing_until_they_choose(client, app):  # C18, C14
     for path in ("/", "/other", "/hello"):
-        client.get(path, headers=GPC)
-    assert [r.method for r in records(app)] == ["gpc"]
+        response = client.get(path, headers=GPC)
+        assert not response.headers.getlist("Set-Cookie") or "consent=" not in response.headers["Set-Cookie"]
+        assert client.get("/granted/advertising", headers=GPC).get_data(as_text=True) == "False"
+    assert record_count(app) == 0
     html = client.get("/", headers=GPC).get_data(as_text=True)
     banner = html[html.index('<section id="consent-banner"'):]
     assert "consent-b-analytics" in banner and 'data-reason="first_visit"' in banner
+    token = csrf_token(client)
+    client.post("/consent", data={"csrf_token": token, "action": "accept_all", "scope": "due"}, headers=GPC)
+    (record,) = records(app)
+    assert record.gpc is True and set(GPC_KEYS) <= set(record.denied) and "analytics" in record.granted
 
 
 def test_accept_all_does_not_override_gpc(client):  # C19

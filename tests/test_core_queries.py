@@ -14,6 +14,11 @@ def test_page_views_make_zero_queries(client, app):
             assert client.get(path).status_code in (200, 403)
     assert seen == [], "first visit"
 
+    with count_statements(engine) as seen:
+        for path in ("/", "/other", "/consent/state"):
+            client.get(path, headers={"Sec-GPC": "1"})
+    assert seen == [], "first visit with Global Privacy Control"
+
     choose(client, "save", ("recommendations", "location"))
     with count_statements(engine) as seen:
         for path in ("/", "/other", "/recommendations", "/nearby", "/consent/state", "/consent/preferences"):
