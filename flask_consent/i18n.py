@@ -183,9 +183,7 @@ def select_locale(selector: Callable[[], str | None] | None = None) -> str:
             found = normalise(source())
             if found:
                 return found
-    best = request.accept_languages.best_match(
-        ["en", "zh-HK", "zh-TW", "zh-Hant", "zh-CN", "zh-Hans", "zh"], default=None
-    )
+    best = request.accept_languages.best_match(["en", "zh-HK", "zh-TW", "zh-Hant", "zh-CN", "zh-Hans", "zh"])
     return normalise(best) or DEFAULT_LOCALE
 
 

@@ -143,7 +143,7 @@ class ConsentState:
 
     def current_decisions(self) -> dict[str, Decision]:
         """Decisions still in force, keyed by purpose."""
-        return {k: d for k in self.decisions if (d := self.current(k)) is not None}  # type: ignore[misc]
+        return {k: d for k in self.decisions if (d := self.current(k)) is not None}
 
     # --- changing ----------------------------------------------------------------------------------------
 

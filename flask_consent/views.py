@@ -125,7 +125,7 @@ def choose() -> Response:
     ext.commit(before, after, method=method)
     if choice.is_json or wants_json():
         return jsonify(state_json(ext, ext.state()))
-    return cast(Response, redirect(safe_next(choice.next) or "/", code=303))
+    return redirect(safe_next(choice.next) or "/", code=303)
 
 
 @blueprint.get("/preferences")

@@ -127,10 +127,12 @@ def test_choice_record_keeps_the_locale(i18n_app):
 
 
 @pytest.mark.skipif(importlib.util.find_spec("flask_babel") is None, reason="Flask-Babel is not installed")
-def test_flask_babel_locale_selector_is_used(make_app):
+def test_flask_babel_locale_selector_is_used(sqlite_url, tmp_path):
     from flask_babel import Babel
 
-    app = make_app(purposes=localised_purposes())
+    from conftest import build_app
+
+    app = build_app(sqlite_url, str(tmp_path / "inst"), localised_purposes())
     Babel(app, locale_selector=lambda: "zh_Hant_HK")
     html = app.test_client().get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert STRINGS["zh-HK"]["accept_all"] in html and 'lang="zh-HK"' in html

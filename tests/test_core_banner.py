@@ -172,3 +172,8 @@ def test_consent_script_is_inert_until_granted(make_app):
     assert live == '<script data-consent="analytics" src="/sdk.js" id="sdk" defer></script>'
     choose(client, "reject_all")
     assert 'type="text/plain"' in client.get("/script").get_data(as_text=True)
+
+
+def test_pages_that_depend_on_consent_vary_on_cookie(client):
+    for path in ("/", "/recommendations", "/nearby", "/consent/state"):
+        assert "Cookie" in client.get(path).headers.get("Vary", ""), path
