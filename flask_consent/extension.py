@@ -137,6 +137,8 @@ class Consent:
         self.cookie_name: str = cfg["CONSENT_COOKIE_NAME"]
         keys = [*(cfg.get("SECRET_KEY_FALLBACKS") or []), app.secret_key]
         self.codec = CookieCodec([k for k in keys if k])
+        if self._store is None and not cfg["CONSENT_DATABASE_URL"]:
+            os.makedirs(app.instance_path, exist_ok=True)  # SQLite cannot create the file's folder itself
         self.store: ConsentStore = self._store or SQLStore(
             cfg["CONSENT_DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'consent.db'}"
         )
