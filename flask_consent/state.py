@@ -131,9 +131,8 @@ class ConsentState:
             return "expired"
         if self.policy_changed:
             return "policy_changed"
-        return "purpose_changed" if any(k in self.decisions for k in (p.key for p in self.due())) else (
-            "first_visit"
-        )
+        # A purpose whose version changed, or one added since the visitor chose: either way what we do changed.
+        return "purpose_changed"
 
     def granted_keys(self) -> list[str]:
         return [k for k in self.registry if self.granted(k)]

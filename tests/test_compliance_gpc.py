@@ -6,7 +6,7 @@ import re
 
 import pytest
 from conftest import choose, csrf_token, record_count
-from core_util import forms, records, submit
+from core_util import forms, records, set_cookie_named, submit
 
 GPC = {"Sec-GPC": "1"}
 GPC_KEYS = ("advertising", "third_party_sharing")
@@ -53,8 +53,11 @@ def test_other_header_values_are_ignored(client, app, value):  # C18
     assert record_count(app) == 1
 
 
-def test_gpc_beats_a_stored_grant_with_exactly_one_record(client, app):  # C19, C14
+def test_gpc_beats_a_stored_grant_with_exactly_one_record(client, app):  # C19, C14, C6
     choose(client, "accept_all")
+    client.set_cookie("_ads_id", "tracking", httponly=True)
+    first = client.get("/other", headers=GPC)
+    assert "Max-Age=0" in set_cookie_named(first, "_ads_id")[0] and client.get_cookie("_ads_id") is None
     for _ in range(4):
         assert client.get("/", headers=GPC).status_code == 200
         assert client.get("/granted/advertising", headers=GPC).get_data(as_text=True) == "False"

@@ -104,3 +104,16 @@ def test_answering_the_re_ask_renews_every_decision(client, app):  # C13
     choose(client, "reject_all", scope="due")
     assert _state(client)["banner_due"] is False
     assert records(app)[-1].denied == {k: 1 for k in OPTIONAL}
+
+
+def test_a_purpose_added_later_is_asked_with_a_reason(make_app):  # C13
+    from flask_consent import Purpose
+
+    first = make_app().test_client()
+    choose(first, "reject_all")
+    app = make_app(purposes=[*shop_purposes(), Purpose("social_embeds", "Social embeds", "Live players.")])
+    client = app.test_client()
+    client.set_cookie("consent", cookie_of(first))
+    html = client.get("/").get_data(as_text=True)
+    assert _due_checkboxes(html) == ["necessary", "social_embeds"]
+    assert "What we do for some purposes" in html and _state(client)["reason"] == "purpose_changed"
