@@ -313,8 +313,11 @@ class Consent:
         r = _req()
         r.state = after
         r.new_state = after
+        # A stored grant counts even when a GPC signal already refuses it on this request: the signal
+        # withdrawing it must expire its cookies too.
         r.withdrawn.extend(
-            p for p in self.registry.optional if before.granted(p.key) and not after.granted(p.key)
+            p for p in self.registry.optional
+            if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
         )
         consent_changed.send(current_app._get_current_object(), before=before, after=after, record=record)  # type: ignore[attr-defined]
         return record
