@@ -72,6 +72,8 @@ def test_gpc_blocks_advertising_cookies_even_with_a_stored_grant(make_app):  # C
     client = _with_cookie_views(make_app()).test_client()
     choose(client, "accept_all")
     assert set_cookie_named(client.get("/set/_ads_id"), "_ads_id")
+    headers = set_cookie_named(client.get("/set/_ads_id", headers={"Sec-GPC": "1"}), "_ads_id")
+    assert all(h.startswith("_ads_id=;") and "Max-Age=0" in h for h in headers), "only the expiry gets through"
     assert not set_cookie_named(client.get("/set/_ads_id", headers={"Sec-GPC": "1"}), "_ads_id")
 
 
