@@ -137,3 +137,19 @@ def count_statements(engine: sa.engine.Engine) -> Iterator[list[str]]:
 def records(app: Flask) -> list[Any]:
     """Every record of the app's consent log, oldest first."""
     return list(ext(app).store.iter_records())
+
+
+class _TagParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def tags(html: str, name: str, **having: str) -> list[dict[str, str | None]]:
+    """The attributes of every ``<name>`` start tag whose attributes include ``having`` (order-independent)."""
+    parser = _TagParser()
+    parser.feed(html)
+    return [a for t, a in parser.tags if t == name and all(a.get(k.replace("_", "-")) == v for k, v in having.items())]
