@@ -113,10 +113,23 @@ def test_selector_returning_nothing_falls_back_to_accept_language(make_app):
 @pytest.mark.parametrize("tag, expected", [
     ("zh-HK", "zh-HK"), ("zh_Hant_HK", "zh-HK"), ("zh-TW", "zh-HK"), ("zh-Hant", "zh-HK"), ("zh-MO", "zh-HK"),
     ("zh-CN", "zh-CN"), ("zh_Hans", "zh-CN"), ("zh-SG", "zh-CN"), ("zh", "zh-CN"), ("en-GB", "en"), ("en", "en"),
-    ("fr", None), ("", None),
+    ("zh-Hant-HK", "zh-HK"), ("zh-Hans-HK", "zh-CN"), ("yue-HK", "zh-HK"), ("EN_us", "en"),
+    ("fr", None), ("", None), ("*", None),
 ])
 def test_locale_tags_are_normalised(tag, expected):
     assert normalise(tag) == expected
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("en-US,zh-CN;q=0.5", "en"), ("zh-HK;q=0.2,en;q=0.9", "en"), ("fr,zh-HK;q=0.5", "zh-HK"),
+    ("zh-Hant-HK,zh;q=0.8", "zh-HK"), ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"), ("fr-FR", "en"), ("*", "en"),
+])
+def test_accept_language_follows_the_visitor_order(sqlite_url, tmp_path, header, expected):
+    from conftest import build_app
+
+    app = build_app(sqlite_url, str(tmp_path / "inst"))
+    assert app.test_client().get("/consent/state", headers={"Accept-Language": header}).get_json()[
+        "locale"] == expected
 
 
 def test_choice_record_keeps_the_locale(i18n_app):
