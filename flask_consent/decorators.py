@@ -59,9 +59,11 @@ def refuse(ext: Consent, key: str) -> Response:
     _req().rendered = True
     purpose = ext.registry[key]
     back = safe_next(request.args.get("back")) or _referrer_path() or "/"
+    # After allowing, the browser comes back with a GET: to the page itself, or for a refused form post
+    # (which a redirect cannot repeat) to the page that held the form.
+    again = request.full_path.rstrip("?") if request.method == "GET" else back
     html = render_template(
-        "consent/prompt.html",
-        **ext.template_context(purpose=purpose, next=request.full_path.rstrip("?"), back=back),
+        "consent/prompt.html", **ext.template_context(purpose=purpose, next=again, back=back)
     )
     response = current_app.make_response((html, 403))
     response.vary.add("Cookie")

@@ -82,3 +82,18 @@ def test_refusal_is_honoured_after_withdrawal(client):  # C6
 def test_prompt_page_escapes_the_return_path(client):
     html = client.get('/nearby?q="><script>alert(1)</script>').get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
+
+
+def test_prompt_for_a_refused_form_post_returns_to_the_form_page(make_app):  # C25
+    from flask_consent import consent_required
+
+    app = make_app()
+
+    @app.post("/share")
+    @consent_required("third_party_sharing")
+    def share() -> str:
+        return "shared"
+
+    client = app.test_client()
+    html = client.post("/share", headers={"Referer": "http://localhost/other"}).get_data(as_text=True)
+    assert 'name="next" value="/other"' in html
