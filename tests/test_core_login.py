@@ -116,3 +116,20 @@ def test_repeated_logins_do_not_grow_the_log(login_app):  # C14
     client.get("/logout")
     client.get("/login/11")
     assert [r.method for r in records(login_app)] == ["preferences", "login_merge"]
+
+
+def test_a_tie_within_the_cookie_second_goes_to_the_device(login_app):
+    second = int(time.time()) - 10
+    ext(login_app).store.append(ConsentRecord(
+        subject_id="tie-subject-01", consent_id="tie-consent-01", policy_version="1", banner_hash="0" * 64,
+        granted={"necessary": 1}, denied={k: 1 for k in ("recommendations", "location", "analytics", "advertising",
+                                                          "third_party_sharing")},
+        method="banner_reject_all", user_id="12", created_at=datetime.fromtimestamp(second + 0.9, timezone.utc),
+    ))
+    phone = login_app.test_client()
+    phone.set_cookie("consent", sign(payload({k: [1, 1] for k in ("recommendations", "location", "analytics",
+                                                                  "advertising", "third_party_sharing")},
+                                             at=second), SECRET, at=second))
+    phone.get("/login/12")
+    assert "analytics" in _granted(phone)
+    assert ext(login_app).store.latest_for_user("12").granted["analytics"] == 1
