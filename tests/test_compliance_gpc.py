@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from conftest import choose, csrf_token, record_count
 from core_util import forms, records, set_cookie_named, submit
 
@@ -45,11 +44,11 @@ def test_banner_says_the_signal_is_honoured_and_offers_explicit_consent(client, 
     assert _granted(client, GPC) == ["necessary", "analytics"]
 
 
-@pytest.mark.parametrize("value", ["0", "true", "yes", "11", "1.0", ""])
-def test_other_header_values_are_ignored(client, app, value):  # C18
+def test_other_header_values_are_ignored(client, app):  # C18
     choose(client, "accept_all")
-    assert "advertising" in _granted(client, {"Sec-GPC": value})
-    assert client.get("/consent/state", headers={"Sec-GPC": value}).get_json()["gpc"] is False
+    for value in ("0", "true", "yes", "11", "1.0", ""):
+        assert "advertising" in _granted(client, {"Sec-GPC": value}), value
+        assert client.get("/consent/state", headers={"Sec-GPC": value}).get_json()["gpc"] is False, value
     assert record_count(app) == 1
 
 

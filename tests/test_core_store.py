@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from conftest import choose
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
-from conftest import choose
 from flask_consent import Consent, Purpose
 
 
