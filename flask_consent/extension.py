@@ -94,6 +94,7 @@ class Consent:
     ) -> None:
         self._purposes = list(purposes or [])
         self._store = store
+        self._bound = False
         if app is not None:
             self.init_app(app)
 
@@ -102,7 +103,19 @@ class Consent:
     def init_app(
         self, app: Flask, purposes: Iterable[Purpose] | None = None, store: ConsentStore | None = None
     ) -> None:
-        """Configure ``app``: hooks, the ``/consent`` blueprint, Jinja helpers and ``flask consent``."""
+        """Configure ``app``: hooks, the ``/consent`` blueprint, Jinja helpers and ``flask consent``.
+
+        The first app binds this object; each further app (an app factory called twice, as tests do) gets
+        its own copy, found as ``app.extensions["consent"]``, so that purposes, the consent log, caches and
+        hooks never leak from one app into another.
+        """
+        if self._bound:
+            Consent(
+                purposes=self._purposes if purposes is None else purposes,
+                store=self._store if store is None else store,
+            ).init_app(app)
+            return
+        self._bound = True
         for key, value in defaults_module.defaults().items():
             app.config.setdefault(key, value)
         _check_secret_key(app)

@@ -42,3 +42,23 @@ def test_init_db_creates_table_and_indexes_and_is_idempotent(db_url, tmp_path):
                        "granted", "denied", "method", "previous_id", "locale", "gpc", "ip_hash", "ua_family"}
     indexed = {tuple(i["column_names"]) for i in inspector.get_indexes("consent_records")}
     assert {("subject_id", "created_at"), ("user_id", "created_at"), ("created_at",)} <= indexed
+
+
+def test_one_consent_object_serves_several_apps_without_mixing_them(tmp_path):
+    from conftest import csrf_token
+
+    consent = Consent(purposes=[Purpose("analytics")])
+    apps = []
+    for name in ("one", "two"):
+        app = Flask(f"factory_{name}", instance_path=str(tmp_path / name))
+        app.config.update(SECRET_KEY=f"{name}-secret-key-0123456789abcdef", TESTING=True)
+        consent.init_app(app, purposes=[Purpose("analytics"), Purpose(f"only_{name}")])
+        app.extensions["consent"].store.init_db()
+        apps.append(app)
+    one, two = apps
+    assert one.extensions["consent"] is consent and two.extensions["consent"] is not consent
+    assert "only_one" in one.extensions["consent"].registry and "only_one" not in two.extensions["consent"].registry
+    client = two.test_client()
+    client.post("/consent", json={"action": "accept_all"}, headers={"X-CSRFToken": csrf_token(client)})
+    assert two.extensions["consent"].store.count() == 1 and one.extensions["consent"].store.count() == 0
+    assert client.get("/consent/state").get_json()["granted"] == ["necessary", "analytics", "only_two"]
