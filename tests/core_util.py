@@ -152,4 +152,12 @@ def tags(html: str, name: str, **having: str) -> list[dict[str, str | None]]:
     """The attributes of every ``<name>`` start tag whose attributes include ``having`` (order-independent)."""
     parser = _TagParser()
     parser.feed(html)
-    return [a for t, a in parser.tags if t == name and all(a.get(k.replace("_", "-")) == v for k, v in having.items())]
+    wanted = {k.rstrip("_").replace("_", "-"): v for k, v in having.items()}
+    return [a for t, a in parser.tags if t == name and all(a.get(k) == v for k, v in wanted.items())]
+
+
+def checkbox(html: str, element_id: str) -> dict[str, str | None]:
+    """The attributes of the checkbox with id ``element_id``."""
+    (box,) = tags(html, "input", id=element_id)
+    assert box.get("type") == "checkbox", box
+    return box

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import choose, csrf_token, record_count
-from core_util import forms, records, set_cookie_named, submit
+from core_util import checkbox, forms, records, set_cookie_named, submit
 
 GPC = {"Sec-GPC": "1"}
 GPC_KEYS = ("advertising", "third_party_sharing")
@@ -31,13 +31,12 @@ def test_banner_says_the_signal_is_honoured_and_offers_explicit_consent(client, 
     banner = html[html.index('<section id="consent-banner"'): html.index("</section>")]
     assert banner.count("Opt-out preference signal honoured") == 2
     for key in GPC_KEYS:
-        box = re.search(rf'<input type="checkbox"[^>]*id="consent-b-{key}"[^>]*>', banner).group(0)
+        box = checkbox(banner, f"consent-b-{key}")
         assert "checked" not in box and "disabled" not in box
     prefs = client.get("/consent/preferences", headers=GPC).get_data(as_text=True)
     assert prefs.count("Opt-out preference signal honoured") == 2
     for key in GPC_KEYS:
-        box = re.search(rf'<input type="checkbox"[^>]*id="consent-p-{key}"[^>]*>', prefs).group(0)
-        assert "checked" not in box
+        assert "checked" not in checkbox(prefs, f"consent-p-{key}")
     # Saving the banner without ticking them leaves them refused.
     (form,) = forms(html)
     submit(client, form, "save", tick=("analytics",))

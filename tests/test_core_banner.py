@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from conftest import choose, record_count
-from core_util import cookie_of, forms, submit, tags
+from core_util import checkbox, cookie_of, forms, submit, tags
 from flask import render_template_string
 
 
@@ -18,17 +18,18 @@ def test_first_layer_has_statement_policy_link_and_three_equal_buttons(client): 
     banner = _banner(client.get("/").get_data(as_text=True))
     assert "We use cookies" in banner
     assert re.search(r'<a href="/consent/declaration">Privacy policy</a>', banner)
-    accept = re.search(r'<button type="submit" class="([^"]+)" name="action" value="accept_all">Accept all</button>',
-                       banner)
-    reject = re.search(r'<button type="submit" class="([^"]+)" name="action" value="reject_all">Reject all</button>',
-                       banner)
-    assert accept and reject, "Accept and Reject must both be real <button>s in the banner"
-    assert accept.group(1) == reject.group(1), "Reject must share Accept's class (same size, font, weight)"
-    assert re.search(rf'<summary class="{accept.group(1)}">Customise</summary>', banner)
+    (form,) = forms(banner)
+    buttons = {b["attrs"].get("value"): b for b in form["buttons"]}
+    accept, reject = buttons["accept_all"], buttons["reject_all"]
+    assert (accept["text"], reject["text"]) == ("Accept all", "Reject all"), "both are real <button>s"
+    assert accept["attrs"]["type"] == reject["attrs"]["type"] == "submit"
+    assert accept["attrs"]["class"] == reject["attrs"]["class"], "Reject shares Accept's style (size, font, weight)"
+    (summary,) = tags(banner, "summary")
+    assert summary["class"] == accept["attrs"]["class"] and ">Customise</summary>" in banner
     # C1: Reject sits right beside Accept on the first layer, before the second layer opens.
-    between = banner[accept.end(): reject.start()]
-    assert between.strip() == ""
-    assert reject.start() < banner.index("<details")
+    after_accept = banner[banner.index(">Accept all</button>") + len(">Accept all</button>"):]
+    assert re.match(r"\s*<button[^>]*>Reject all</button>", after_accept)
+    assert banner.index(">Reject all<") < banner.index("<details")
 
 
 def test_policy_link_follows_config(make_app):  # C10
@@ -39,11 +40,10 @@ def test_policy_link_follows_config(make_app):  # C10
 def test_nothing_but_necessary_is_ticked_when_a_layer_opens(client):  # C4, C9
     for html in (_banner(client.get("/").get_data(as_text=True)),
                  client.get("/consent/preferences").get_data(as_text=True)):
-        boxes = re.findall(r"<input type=\"checkbox\"[^>]*>", html)
+        boxes = tags(html, "input", type="checkbox")
         assert len(boxes) == 6
         for box in boxes:
-            value = re.search(r'value="(\w+)"', box).group(1)
-            if value == "necessary":
+            if box["value"] == "necessary":
                 assert "checked" in box and "disabled" in box
             else:
                 assert "checked" not in box, box
@@ -53,9 +53,9 @@ def test_second_layer_has_a_labelled_checkbox_per_purpose_with_its_facts(client,
     banner = _banner(client.get("/").get_data(as_text=True))
     assert "<details" in banner and 'value="save">Save choices</button>' in banner
     for p in app.extensions["consent"].registry.optional:
-        assert re.search(rf'<input type="checkbox" class="consent-toggle" id="consent-b-{p.key}" name="purposes" '
-                         rf'value="{p.key}"', banner)
-        assert f'<label for="consent-b-{p.key}">{p.title}</label>' in banner
+        box = checkbox(banner, f"consent-b-{p.key}")
+        assert box["name"] == "purposes" and box["value"] == p.key and "checked" not in box
+        assert tags(banner, "label", for_=f"consent-b-{p.key}") and f">{p.title}</label>" in banner
         assert p.description in banner
         for vendor in p.vendors:
             assert vendor in banner
@@ -86,15 +86,16 @@ def test_reopen_control_on_every_page_once_decided(client):  # C11, C12
     for path in ("/", "/other"):
         html = client.get(path).get_data(as_text=True)
         assert 'id="consent-banner"' not in html, "a refusal must be remembered like a consent (C12)"
-        assert re.search(r'<a id="consent-reopen" [^>]*href="/consent/preferences"[^>]*>Privacy choices</a>', html)
+        (reopen,) = tags(html, "a", id="consent-reopen")
+        assert reopen["href"] == "/consent/preferences" and re.search(r'id="consent-reopen"[^>]*>Privacy choices</a>',
+                                                                      html)
 
 
 def test_preferences_show_the_stored_state(client):  # C11
     choose(client, "save", ("analytics", "location"))
     html = client.get("/consent/preferences").get_data(as_text=True)
     for key, on in (("analytics", True), ("location", True), ("recommendations", False), ("advertising", False)):
-        box = re.search(rf'<input type="checkbox"[^>]*id="consent-p-{key}"[^>]*>', html).group(0)
-        assert ("checked" in box) is on, box
+        assert ("checked" in checkbox(html, f"consent-p-{key}")) is on, key
     assert html.count("Currently: Allowed") == 2 and html.count("Currently: Refused") == 3
 
 

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from conftest import choose, record_count
-from core_util import forms, submit
+from core_util import forms, submit, tags
 
 
 def test_fallback_is_called_with_the_same_arguments(make_app):  # C26
@@ -34,9 +32,11 @@ def test_html_client_gets_a_prompt_page(client):  # C25, C2
     assert "Stores and offers near you." in html  # what it is
     assert "To find stores near you." in html  # why it is needed
     assert "Pick a district by hand instead." in html  # what refusing changes
-    allow = re.search(r'<button type="submit" class="([^"]+)">Allow</button>', html)
-    not_now = re.search(r'<a class="([^"]+)" href="/other">Not now</a>', html)
-    assert allow and not_now and allow.group(1) == not_now.group(1)
+    (form,) = forms(html)
+    (allow,) = form["buttons"]
+    (not_now,) = tags(html, "a", href="/other")
+    assert allow["text"] == "Allow" and ">Not now</a>" in html
+    assert allow["attrs"]["class"] == not_now["class"], "Allow and Not now look the same"
     assert 'name="next" value="/nearby?district=central"' in html
     assert "nearby stores" not in html
     assert "Cookie" in response.headers["Vary"]
