@@ -21,6 +21,7 @@ from . import config as defaults_module
 from .cookie import CookieCodec, state_from_payload
 from .enforcement import UNDECLARED_MODES, expire_withdrawn, filter_set_cookies
 from .exc import ConfigurationError
+from .forms import current_path, home
 from .gcm import gcm_default_snippet
 from .i18n import select_locale, strings
 from .purposes import Cookie, Purpose, PurposeRegistry, localise
@@ -422,7 +423,7 @@ class Consent:
         r.rendered = True
         state = self.state()
         if state.needs_prompt:
-            nxt = request.full_path.rstrip("?") if request.method == "GET" else "/"
+            nxt = current_path(request) if request.method == "GET" else home(request)
             html = render_template(
                 "consent/banner.html", **self.template_context(due=state.due(), next=nxt, scope="due")
             )
@@ -469,7 +470,7 @@ class Consent:
         if self.state().granted(purpose):
             extra = Markup("").join(_attrs(attrs))
             return Markup('<iframe src="%s" title="%s" data-consent="%s"%s></iframe>') % (src, title, purpose, extra)
-        nxt = request.full_path.rstrip("?")
+        nxt = current_path(request)
         html = render_template(
             "consent/placeholder.html",
             **self.template_context(purpose=p, src=src, title=title, attrs=attrs, next=nxt),

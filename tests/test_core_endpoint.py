@@ -199,3 +199,23 @@ def test_preferences_page_returns_to_next(client):
     assert 'name="next" value="/other"' in html and 'name="scope" value="all"' in html
     evil = client.get("/consent/preferences?next=//evil.example").get_data(as_text=True)
     assert "evil.example" not in evil
+
+
+def test_an_app_mounted_under_a_prefix_returns_inside_its_mount(app):  # C32
+    from core_util import forms
+
+    base = "http://localhost/shop"
+    fresh = app.test_client()
+    prompt = fresh.get("/nearby?d=1", base_url=base).get_data(as_text=True)
+    (allow,) = forms(prompt)
+    assert {i["name"]: i.get("value") for i in allow["inputs"]}["next"] == "/shop/nearby?d=1"
+
+    client = app.test_client()
+    (form,) = forms(client.get("/other?page=2", base_url=base).get_data(as_text=True))
+    hidden = {i["name"]: i.get("value") for i in form["inputs"] if i.get("type") == "hidden"}
+    assert form["attrs"]["action"] == "/shop/consent" and hidden["next"] == "/shop/other?page=2"
+    response = client.post("/consent", data={**hidden, "action": "reject_all"}, base_url=base)
+    assert response.status_code == 303 and response.headers["Location"] == "/shop/other?page=2"
+    response = client.post("/consent", data={**hidden, "action": "accept_all", "next": "//evil.example"},
+                           base_url=base)
+    assert response.status_code == 303 and response.headers["Location"] == "/shop/"
