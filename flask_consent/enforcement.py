@@ -87,15 +87,15 @@ def expire_withdrawn(
     """Expire the cookies of withdrawn purposes, with their declared path and domain, so HttpOnly cookies
     that page scripts cannot touch go too. Returns the names.
 
-    Every cookie the request carried that a declaration matches is expired; so is every cookie declared by
-    an exact name, carried or not, because a cookie scoped to another path (``/shop``) never reaches
-    ``POST /consent`` yet must still go.
+    Every cookie the request carried that a declaration matches is expired; so is a cookie declared by an
+    exact name on a narrower path (``/shop``), carried or not, because it never reaches ``POST /consent``
+    yet must still go. A cookie on path ``/`` that the request did not carry is not in the browser.
     """
     expired: list[str] = []
     for purpose in withdrawn:
         for decl in purpose.cookies:
             names = [name for name in request_cookies if decl.matches(name)]
-            if not names and not _GLOB.search(decl.pattern):
+            if not names and decl.path != "/" and not _GLOB.search(decl.pattern):
                 names = [decl.pattern]
             for name in names:
                 if name in expired:

@@ -150,3 +150,9 @@ def test_necessary_declares_the_framework_cookies_from_config(make_app):  # C6, 
                    CONSENT_COOKIE_NAME="shop_consent")
     names = {c.pattern for c in ext(app).registry["necessary"].cookies}
     assert {"shop_session", "shop_remember", "shop_consent"} <= names
+
+
+def test_no_expiry_for_a_root_path_cookie_the_browser_does_not_hold(client):  # C6
+    choose(client, "accept_all")
+    response = choose(client, "reject_all")
+    assert not set_cookie_named(response, "_shop_analytics")
