@@ -99,8 +99,9 @@ def forget_withdrawn(sender: Flask, before: ConsentState, after: ConsentState, *
         if member:
             who.append(BrowsingEvent.user_id == member)
         db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
-    if "analytics" in withdrawn and request.cookies.get("_shop_analytics"):
-        db.session.execute(db.delete(AnalyticsEvent).where(AnalyticsEvent.visitor == request.cookies["_shop_analytics"]))
+    visitor = request.cookies.get("_shop_analytics")
+    if "analytics" in withdrawn and visitor:
+        db.session.execute(db.delete(AnalyticsEvent).where(AnalyticsEvent.visitor == visitor))
     if "third_party_sharing" in withdrawn and member:
         db.session.execute(db.delete(PartnerShare).where(PartnerShare.user_id == member))
     db.session.commit()

@@ -194,8 +194,11 @@ def checkout() -> str | Response:
         if form.share_with_partner.data and current_consent.granted("third_party_sharing"):
             db.session.add(PartnerShare(
                 order_id=order.id, user_id=current_user.id, partner=PARTNER,
-                payload=json.dumps({"email": current_user.email, "district": (form.address.data or "").split(",")[-1].strip(),
-                                    "items": [p.name for p, _ in lines]}),
+                payload=json.dumps({
+                    "email": current_user.email,
+                    "district": (form.address.data or "").split(",")[-1].strip(),
+                    "items": [p.name for p, _ in lines],
+                }),
             ))
         db.session.commit()
         session.pop("cart", None)

@@ -38,8 +38,8 @@ def collect() -> Response:
     db.session.add(AnalyticsEvent(visitor=visitor, path=path[:200]))
     db.session.commit()
     response = jsonify(ok=True)
-    response.set_cookie(ANALYTICS_COOKIE, visitor, max_age=int(ANALYTICS_RETENTION.total_seconds()), httponly=True, samesite="Lax",
-                        secure=request.is_secure)
+    response.set_cookie(ANALYTICS_COOKIE, visitor, max_age=int(ANALYTICS_RETENTION.total_seconds()),
+                        httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
 
