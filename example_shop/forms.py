@@ -33,7 +33,7 @@ class ProfileForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    rating = SelectField("Rating", choices=[(str(n), f"{n} / 5") for n in range(5, 0, -1)],
+    rating = SelectField("Rating (5 is best)", choices=[str(n) for n in range(5, 0, -1)],
                          validators=[InputRequired()])
     body = TextAreaField("Your review", validators=[InputRequired(), Length(min=3, max=2000)])
 
@@ -50,7 +50,7 @@ class CheckoutForm(FlaskForm):
 
 
 class DataRequestForm(FlaskForm):
-    kind = SelectField("Kind of request", choices=[(k, k.capitalize()) for k in KINDS],
+    kind = SelectField("Kind of request", choices=list(KINDS),
                        validators=[InputRequired()])
     details = TextAreaField("Details", validators=[Length(max=2000)])
 
