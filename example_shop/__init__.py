@@ -22,6 +22,7 @@ from flask_consent import Consent
 from .extensions import csrf, db, login_manager
 from .i18n import LANGUAGES, current_locale, select_locale, tr
 from .purposes import PURPOSES, SHOP_NAME
+from .security import init_csp
 
 #: The version of the privacy policy (``/privacy/policy``); bumping it asks every visitor again.
 POLICY_VERSION = "2026-11"
@@ -66,6 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    init_csp(app)
 
     db.init_app(app)
     login_manager.init_app(app)

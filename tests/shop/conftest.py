@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,11 +18,22 @@ from example_shop.seed import DEMO_ADMIN, DEMO_MEMBER, demo_logins
 FAST_HASH = "pbkdf2:sha256:1000"
 
 
+@pytest.fixture(scope="session")
+def seeded_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An instance folder seeded once, copied for each test (creating and seeding SQLite costs ~1 s)."""
+    path = tmp_path_factory.mktemp("seeded") / "instance"
+    create_app({"TESTING": True, "INSTANCE_PATH": str(path), "SHOP_PASSWORD_METHOD": FAST_HASH})
+    return path
+
+
 @pytest.fixture
-def make_shop(tmp_path: Any) -> Callable[..., Flask]:
+def make_shop(tmp_path: Any, seeded_instance: Path) -> Callable[..., Flask]:
     def factory(**config: Any) -> Flask:
-        return create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"),
-                           "SHOP_PASSWORD_METHOD": FAST_HASH, **config})
+        instance = tmp_path / "instance"
+        if not instance.exists():
+            shutil.copytree(seeded_instance, instance)
+        return create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SHOP_PASSWORD_METHOD": FAST_HASH,
+                           **config})
 
     return factory
 
