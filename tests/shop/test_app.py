@@ -16,7 +16,7 @@ from example_shop.extensions import db
 from example_shop.models import Product, Store
 from example_shop.seed import CATEGORIES, DEMO_ADMIN, DEMO_MEMBER, demo_logins
 
-from .conftest import FAST_HASH, decide, login, token
+from .conftest import FAST_HASH, decide, login, login_admin, token
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,8 +121,6 @@ PAGES = ["/", "/products", "/product/clay-pot", "/recommendations", "/cart", "/s
 
 def test_pages_have_lang_landmarks_one_h1_and_labelled_controls(shop, client):
     decide(client, "accept_all")
-    from .conftest import login_admin
-
     login_admin(client, shop)
     client.post("/cart/clay-pot", data={"csrf_token": token(client), "quantity": "1", "add": "1"})
     for path in [*PAGES, "/checkout"]:

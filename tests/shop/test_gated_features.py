@@ -108,3 +108,10 @@ def test_photo_search_refuses_non_images(client):  # C25
                                            "photo": (io.BytesIO(b"not an image"), "x.png")},
                     content_type="multipart/form-data")
     assert r.status_code == 400 and "not an image" in r.get_data(as_text=True)
+
+
+def test_withdrawing_voice_photo_search_stops_it(client):  # C25
+    decide(client, "grant", "voice_photo_search")
+    assert client.get("/search/photo").status_code == 200
+    decide(client, "save", "location")
+    assert client.get("/search/photo").status_code == 403 and client.get("/search/voice").status_code == 403

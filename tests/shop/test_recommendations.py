@@ -7,7 +7,7 @@ from example_shop.extensions import db
 from example_shop.models import BrowsingEvent
 from example_shop.recommendations import bestsellers
 
-from .conftest import decide, login
+from .conftest import decide, login, token
 
 
 def history_count(app) -> int:
@@ -44,8 +44,6 @@ def test_with_consent_recommendations_follow_browsing(shop, client):  # C26
 def test_member_favourites_shape_recommendations(shop, client):  # C26
     login(client, shop)
     decide(client, "grant", "recommendations")
-    from .conftest import token
-
     client.post("/product/tiger-balm/favourite", data={"csrf_token": token(client, "/product/tiger-balm")})
     page = client.get("/recommendations").get_data(as_text=True)
     assert "Sandalwood soap" in page  # personal care, from the favourite
@@ -56,8 +54,6 @@ def test_withdrawing_deletes_history_and_its_cookie(shop_on, db_url):  # C26
     decide(client, "grant", "recommendations")
     client.get("/product/clay-pot")
     assert history_count(shop_on) == 1 and client.get_cookie("recs_recent") is not None
-    from .conftest import token
-
     r = client.post("/consent", data={"csrf_token": token(client), "action": "save", "scope": "all", "next": "/"})
     assert r.status_code == 303
     assert history_count(shop_on) == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from example_shop.extensions import db
 from example_shop.models import AnalyticsEvent
 
@@ -101,3 +103,19 @@ def test_live_broadcast_is_a_placeholder_until_social_embeds(client):  # C6
     r = client.get("/tp/live")
     assert r.status_code == 200 and "_live_viewer" in set_cookie_names(r)
     assert 'id="consent-banner"' not in r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("purpose", "url", "cookie"), [
+    ("advertising", "/tp/pixel.gif", "_ads_id"),
+    ("social_embeds", "/tp/live", "_live_viewer"),
+    ("recommendations", "/product/clay-pot", "recs_recent"),
+])
+def test_withdrawal_expires_the_purpose_cookie_and_stops_it(client, purpose, url, cookie):  # C6
+    decide(client, "grant", purpose)
+    assert cookie in set_cookie_names(client.get(url))
+    assert client.get_cookie(cookie) is not None
+    r = client.post("/consent", data={"csrf_token": token(client), "action": "save", "scope": "all", "next": "/"})
+    expired = [h for h in r.headers.getlist("Set-Cookie") if h.startswith(f"{cookie}=")]
+    assert expired and ("Max-Age=0" in expired[0] or "1970" in expired[0])
+    assert client.get_cookie(cookie) is None
+    assert cookie not in set_cookie_names(client.get(url))
