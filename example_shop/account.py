@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 
@@ -27,8 +27,7 @@ def register() -> str | Response:
         if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
             form.email.errors = [*form.email.errors, "An account with this e-mail already exists."]
         else:
-            user = User(email=email, name=form.name.data or "",
-                        password_hash=hash_password(current_app._get_current_object(), form.password.data or ""))  # type: ignore[attr-defined]
+            user = User(email=email, name=form.name.data or "", password_hash=hash_password(form.password.data or ""))
             db.session.add(user)
             db.session.commit()
             login_user(user)

@@ -8,7 +8,7 @@ accounts.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, cast
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
@@ -84,7 +84,7 @@ def collect_data() -> dict[str, Any]:
     member = _member_id()
     subject = current_consent.subject_id
     history_filter = [BrowsingEvent.subject_id == subject] if subject else []
-    data: dict[str, Any] = {"generated_at": _iso(datetime.now().astimezone()), "consent_subject_id": subject}
+    data: dict[str, Any] = {"generated_at": _iso(datetime.now(timezone.utc)), "consent_subject_id": subject}
     if member:
         user = current_user
         history_filter.append(BrowsingEvent.user_id == member)

@@ -58,7 +58,7 @@ def recent_cookie_value(product_id: int) -> str:
 
 def personalised(limit: int = 8) -> list[Product]:
     """Products from the categories the visitor viewed, favourited and bought most, best sellers first,
-    leaving out what they already bought. Falls back to bestsellers when nothing is known yet."""
+    leaving out what they already bought. Empty while nothing is known about the visitor yet."""
     subject = current_consent.subject_id
     member = _member_id()
     weights: Counter[str] = Counter()
@@ -77,7 +77,7 @@ def personalised(limit: int = 8) -> list[Product]:
             weights[line.product.category] += 2
             bought.add(line.product_id)
     if not weights:
-        return bestsellers(limit)
+        return []
     ranked = [c for c, _ in weights.most_common()]
     candidates = db.session.scalars(db.select(Product).where(Product.category.in_(ranked))).all()
     picks = sorted(

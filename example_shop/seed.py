@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
@@ -90,8 +90,9 @@ def slugify(name: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in name.lower().replace("'", "")).strip("-").replace("--", "-")
 
 
-def hash_password(app: Flask, password: str) -> str:
-    return generate_password_hash(password, method=app.config["SHOP_PASSWORD_METHOD"])
+def hash_password(password: str) -> str:
+    """A Werkzeug password hash (``SHOP_PASSWORD_METHOD``: scrypt, or a cheaper method in tests)."""
+    return generate_password_hash(password, method=current_app.config["SHOP_PASSWORD_METHOD"])
 
 
 def demo_logins(app: Flask) -> dict[str, str]:
@@ -129,9 +130,9 @@ def seed(app: Flask) -> None:
         db.session.add(store)
     logins = demo_logins(app)
     member = User(email=DEMO_MEMBER, name="Chan Tai Man", phone="+852 5555 0123",
-                  address="Flat 3A, 8 Demo Street, Mong Kok", password_hash=hash_password(app, logins[DEMO_MEMBER]))
+                  address="Flat 3A, 8 Demo Street, Mong Kok", password_hash=hash_password(logins[DEMO_MEMBER]))
     admin = User(email=DEMO_ADMIN, name="Shop admin", is_admin=True,
-                 password_hash=hash_password(app, logins[DEMO_ADMIN]))
+                 password_hash=hash_password(logins[DEMO_ADMIN]))
     db.session.add_all([member, admin])
     db.session.flush()
     now = utcnow()

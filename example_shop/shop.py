@@ -35,13 +35,14 @@ def _product(slug: str) -> Product:
 @bp.get("/")
 def index() -> str:
     granted = current_consent.granted("recommendations")
+    picks = personalised() if granted else []
     recent: list[Product] = []
-    if granted and recent_ids():
-        by_id = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(recent_ids())))}
-        recent = [by_id[i] for i in recent_ids() if i in by_id]
+    ids = recent_ids() if granted else []
+    if ids:
+        by_id = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(ids)))}
+        recent = [by_id[i] for i in ids if i in by_id]
     return render_template(
-        "index.html", picks=personalised() if granted else bestsellers(), personalised=granted,
-        recent=recent, categories=CATEGORIES,
+        "index.html", picks=picks or bestsellers(), personalised=bool(picks), recent=recent, categories=CATEGORIES,
     )
 
 
@@ -129,8 +130,12 @@ def _bestsellers_page() -> str:
 @bp.get("/recommendations")
 @consent_required("recommendations", fallback=_bestsellers_page)
 def recommendations() -> str:
-    """Personalised picks; the fallback shows bestsellers to visitors who did not allow it (C26)."""
-    return render_template("recommendations.html", picks=personalised(12), personalised=True)
+    """Personalised picks; the fallback shows bestsellers to visitors who did not allow it (C26), and so does
+    this view until there is something to personalise from."""
+    picks = personalised(12)
+    if not picks:
+        return _bestsellers_page()
+    return render_template("recommendations.html", picks=picks, personalised=True)
 
 
 def _cart() -> dict[str, int]:

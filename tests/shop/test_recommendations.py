@@ -62,3 +62,9 @@ def test_withdrawing_deletes_history_and_its_cookie(shop_on, db_url):  # C26
     client.get("/product/bamboo-steamer")
     assert history_count(shop_on) == 0
     assert 'data-recommendations="bestsellers"' in client.get("/recommendations").get_data(as_text=True)
+
+
+def test_consent_alone_does_not_pretend_to_personalise(client):  # C26
+    decide(client, "grant", "recommendations")
+    assert 'data-recommendations="bestsellers"' in client.get("/recommendations").get_data(as_text=True)
+    assert "Not personalised" in client.get("/").get_data(as_text=True)
