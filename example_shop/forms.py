@@ -62,7 +62,7 @@ class CancelForm(FlaskForm):
 
 
 class PhotoForm(FlaskForm):
-    photo = FileField("Photo of a product", validators=[FileRequired()])
+    photo = FileField("Photo of a product", validators=[FileRequired()], render_kw={"accept": "image/*"})
 
 
 class SimpleForm(FlaskForm):

@@ -50,7 +50,7 @@ def _consent_records() -> list[dict[str, Any]]:
     return [r.to_dict() for r in records]
 
 
-@bp.get("/")
+@bp.get("")
 def centre() -> str:
     ext = _consent_ext()
     member = _member_id()

@@ -115,7 +115,7 @@ class PageAudit(HTMLParser):
 
 
 PAGES = ["/", "/products", "/product/clay-pot", "/recommendations", "/cart", "/stores", "/nearby", "/search/voice",
-         "/search/photo", "/privacy/", "/privacy/policy", "/account/login", "/account/register", "/account/",
+         "/search/photo", "/privacy", "/privacy/policy", "/account/login", "/account/register", "/account/",
          "/admin/", "/nope"]
 
 
@@ -173,3 +173,20 @@ def test_shop_colours_meet_contrast_minimum():
         assert ratio(fg, bg) >= 4.5, (fg, bg)
     for colour in ("#ffeb3b", "#1a237e", "#f5f5f5", "#000000"):
         assert ratio(contrast_ink(tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))), colour) >= 4.5
+
+
+def test_google_consent_mode_default_follows_the_shop_purposes(client):
+    import json
+    import re
+
+    def gcm() -> dict[str, str]:
+        html = client.get("/").get_data(as_text=True)
+        head = html.split("</head>")[0]
+        return json.loads(re.search(r"gtag\('consent','default',(\{.*?\})\);", head).group(1))
+
+    before = gcm()
+    assert before["analytics_storage"] == "denied" and before["security_storage"] == "granted"
+    decide(client, "save", "analytics", "recommendations")
+    after = gcm()
+    assert after["analytics_storage"] == "granted" and after["personalization_storage"] == "granted"
+    assert after["ad_storage"] == after["ad_user_data"] == after["ad_personalization"] == "denied"

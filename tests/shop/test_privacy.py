@@ -19,10 +19,10 @@ from .conftest import decide, login, login_admin, register, token
 def test_centre_shows_choices_history_and_a_link_to_change_them(client):
     decide(client, "reject_all", scope="due")
     decide(client, "grant", "location")
-    html = client.get("/privacy/").get_data(as_text=True)
+    html = client.get("/privacy").get_data(as_text=True)
     assert re.search(r'data-purpose="location"><td>[^<]+</td>\s*<td>Allowed', html)
     assert re.search(r'data-purpose="advertising"><td>[^<]+</td>\s*<td>Refused', html)
-    assert 'href="/consent/preferences?next=/privacy/"' in html
+    assert 'href="/consent/preferences?next=/privacy"' in html
     assert html.count("/consent/receipt/") == 2 and "banner reject all" in html and "prompt" in html
 
 
@@ -92,7 +92,7 @@ def test_cancelling_an_account_leaves_no_personal_data(shop_on, db_url):
     client.post("/checkout", data={"csrf_token": token(client, "/checkout"), "consignee": "Leung Ka Yan",
                                    "address": "Flat 9Z, 77 Secret Lane, Tai Po", "phone": "+852 9123 4567",
                                    "share_with_partner": "y"})
-    client.post("/privacy/requests", data={"csrf_token": token(client, "/privacy/"), "kind": "access",
+    client.post("/privacy/requests", data={"csrf_token": token(client, "/privacy"), "kind": "access",
                                            "details": "Please send Leung a copy"})
     client.post("/tp/collect", json={"path": "/"}, headers={"X-CSRFToken": token(client)})
     store = shop_on.extensions["consent"].store
@@ -100,11 +100,11 @@ def test_cancelling_an_account_leaves_no_personal_data(shop_on, db_url):
     before = all_text(shop_on)
     assert "leung@example.test" in before and "Secret Lane" in before
 
-    wrong = client.post("/privacy/cancel", data={"csrf_token": token(client, "/privacy/"), "password": "nope",
+    wrong = client.post("/privacy/cancel", data={"csrf_token": token(client, "/privacy"), "password": "nope",
                                                  "confirm": "y"})
     assert wrong.status_code == 400 and "leung@example.test" in all_text(shop_on)
 
-    r = client.post("/privacy/cancel", data={"csrf_token": token(client, "/privacy/"),
+    r = client.post("/privacy/cancel", data={"csrf_token": token(client, "/privacy"),
                                              "password": "correct horse battery", "confirm": "y"})
     assert r.status_code == 303
     after = all_text(shop_on)
@@ -119,10 +119,10 @@ def test_cancelling_an_account_leaves_no_personal_data(shop_on, db_url):
 
 def test_data_request_is_tracked_with_target_and_legal_deadline(shop, client):  # C27
     register(client)
-    r = client.post("/privacy/requests", data={"csrf_token": token(client, "/privacy/"), "kind": "correction",
+    r = client.post("/privacy/requests", data={"csrf_token": token(client, "/privacy"), "kind": "correction",
                                                "details": "New phone"})
     assert r.status_code == 303
-    html = client.get("/privacy/").get_data(as_text=True)
+    html = client.get("/privacy").get_data(as_text=True)
     today = datetime.now(timezone(timedelta(hours=8))).date()
     assert (today + timedelta(days=15)).isoformat() in html and (today + timedelta(days=40)).isoformat() in html
     with shop.app_context():
