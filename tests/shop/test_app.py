@@ -3,6 +3,8 @@ a language switch wired to the extension, and pages built for assistive technolo
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -176,9 +178,6 @@ def test_shop_colours_meet_contrast_minimum():
 
 
 def test_google_consent_mode_default_follows_the_shop_purposes(client):
-    import json
-    import re
-
     def gcm() -> dict[str, str]:
         html = client.get("/").get_data(as_text=True)
         head = html.split("</head>")[0]
