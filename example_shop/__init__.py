@@ -56,8 +56,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         CONSENT_POLICY_VERSION=POLICY_VERSION,
         CONSENT_POLICY_URL="/privacy/policy",
         CONSENT_LOCALE_SELECTOR=select_locale,
-        CONSENT_CONTROLLER={"name": SHOP_NAME, "contact": "privacy@harbour-goods.test",
-                            "address": "88 Queen's Road Central, Hong Kong"},
+        CONSENT_CONTROLLER={"piiController": SHOP_NAME, "contact": "Data Protection Officer",
+                            "address": "88 Queen's Road Central, Hong Kong", "email": "privacy@harbour-goods.test"},
         CONSENT_UNDECLARED_COOKIES="block",
         # base.html places {{ consent_banner() }} itself; the framed live player must not get a banner.
         CONSENT_AUTO_INJECT=False,
