@@ -50,20 +50,23 @@ def _consent_records() -> list[dict[str, Any]]:
     return [r.to_dict() for r in records]
 
 
-@bp.get("")
-def centre() -> str:
-    ext = _consent_ext()
+def _centre(cancel_form: CancelForm) -> str:
     member = _member_id()
     return render_template(
         "privacy/centre.html",
-        purposes=ext.declaration(current_locale()),
+        purposes=_consent_ext().declaration(current_locale()),
         records=_consent_records(),
         requests=requests_of(member) if member else [],
         request_form=DataRequestForm(),
-        cancel_form=CancelForm(),
+        cancel_form=cancel_form,
         target_days=TARGET_DAYS,
         legal_days=LEGAL_DAYS,
     )
+
+
+@bp.get("")
+def centre() -> str:
+    return _centre(CancelForm())
 
 
 @bp.get("/policy")
@@ -169,7 +172,7 @@ def cancel_account(user: User) -> None:
 
 @bp.post("/cancel")
 @login_required
-def cancel() -> str | Response:
+def cancel() -> tuple[str, int] | Response:
     form = CancelForm()
     user = cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
     if form.validate_on_submit() and check_password_hash(user.password_hash, form.password.data or ""):
@@ -179,8 +182,4 @@ def cancel() -> str | Response:
         flash("Your account and personal data have been deleted.")
         return redirect(url_for("shop.index"), 303)
     form.password.errors = [*form.password.errors, "Please confirm with your password and tick the box."]
-    return render_template(
-        "privacy/centre.html", purposes=_consent_ext().declaration(current_locale()), records=_consent_records(),
-        requests=requests_of(user.id), request_form=DataRequestForm(), cancel_form=form,
-        target_days=TARGET_DAYS, legal_days=LEGAL_DAYS,
-    ), 400
+    return _centre(form), 400
