@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
 
 from .extensions import db, login_manager
 from .forms import LoginForm, ProfileForm, RegisterForm, SimpleForm, local_path

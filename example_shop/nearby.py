@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, Response, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
+from werkzeug.wrappers import Response
 
 from flask_consent import consent_required
 

@@ -11,9 +11,10 @@ import json
 from datetime import datetime, timezone
 from typing import Any, cast
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
 
 from flask_consent import current_consent
 
@@ -174,7 +175,7 @@ def cancel_account(user: User) -> None:
 @login_required
 def cancel() -> tuple[str, int] | Response:
     form = CancelForm()
-    user = cast(User, current_user._get_current_object())  # type: ignore[attr-defined]
+    user = cast(User, current_user._get_current_object())
     if form.validate_on_submit() and check_password_hash(user.password_hash, form.password.data or ""):
         logout_user()
         cancel_account(user)

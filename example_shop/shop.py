@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from flask_consent import consent_required, current_consent
 
@@ -26,7 +27,7 @@ PARTNER = "Lantau Partner Offers"
 
 
 def _product(slug: str) -> Product:
-    product = db.session.scalar(db.select(Product).where(Product.slug == slug))
+    product: Product | None = db.session.scalar(db.select(Product).where(Product.slug == slug))
     if product is None:
         abort(404)
     return product

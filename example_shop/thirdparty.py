@@ -7,7 +7,8 @@ import base64
 import secrets
 from datetime import timedelta
 
-from flask import Blueprint, Response, jsonify, make_response, render_template, request
+from flask import Blueprint, jsonify, make_response, render_template, request
+from werkzeug.wrappers import Response
 
 from flask_consent import consent_required, current_consent
 
