@@ -61,6 +61,22 @@ _S: dict[str, tuple[str, str, str]] = {
     "photo_title": ("Photo search", "相片搜尋", "照片搜索"),
     "results": ("Results", "結果", "结果"),
     "not_found": ("Page not found", "找不到頁面", "找不到页面"),
+    "quantity": ("Quantity", "數量", "数量"),
+    "update": ("Update", "更新", "更新"),
+    "total": ("Total", "總額", "总额"),
+    "cart_empty": ("Your cart is empty.", "購物車是空的。", "购物车是空的。"),
+    "no_reviews": ("No reviews yet.", "暫時未有評論。", "暂时没有评论。"),
+    "place_order": ("Place order", "落單", "下单"),
+    "consignee": ("Consignee", "收件人", "收件人"),
+    "address": ("Delivery address", "送貨地址", "送货地址"),
+    "phone": ("Phone", "電話", "电话"),
+    "email": ("E-mail", "電郵", "邮箱"),
+    "password": ("Password", "密碼", "密码"),
+    "name": ("Name", "姓名", "姓名"),
+    "show_stores": ("Show stores", "顯示分店", "显示门店"),
+    "district": ("District", "地區", "地区"),
+    "all_districts": ("All districts", "所有地區", "所有地区"),
+    "find_near_me": ("Find stores near me", "尋找附近分店", "查找附近门店"),
 }
 
 

@@ -67,17 +67,18 @@ def test_text_search_and_generated_pictures(client):  # C8
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
 
 
-@pytest.mark.parametrize(("lang", "nav", "banner"), [
-    ("zh-HK", "私隱中心", "你的私隱選擇"),
-    ("zh-CN", "隐私中心", "你的隐私选择"),
-    ("en", "Privacy centre", "Your privacy choices"),
+@pytest.mark.parametrize(("lang", "nav", "banner", "quantity"), [
+    ("zh-HK", "私隱中心", "你的私隱選擇", "數量"),
+    ("zh-CN", "隐私中心", "你的隐私选择", "数量"),
+    ("en", "Privacy centre", "Your privacy choices", "Quantity"),
 ])
-def test_language_switch_reaches_the_shop_and_the_banner(client, lang, nav, banner):
+def test_language_switch_reaches_the_shop_and_the_banner(client, lang, nav, banner, quantity):
     r = client.post("/lang", data={"csrf_token": token(client), "lang": lang, "next": "/products"})
     assert r.status_code == 303 and r.headers["Location"] == "/products"
     html = client.get("/").get_data(as_text=True)
     assert f'<html lang="{lang}">' in html and nav in html
     assert banner in html  # the banner speaks the language picked with the shop's switch
+    assert f'<label for="quantity">{quantity}</label>' in client.get("/product/clay-pot").get_data(as_text=True)
 
 
 def test_language_switch_refuses_off_site_next(client):
