@@ -70,6 +70,12 @@ def centre() -> str:
     return _centre(CancelForm())
 
 
+@bp.get("/")
+def centre_slash() -> Response:
+    """``/privacy/`` as typed by hand: the centre lives at ``/privacy``."""
+    return redirect(url_for("privacy.centre"), 308)
+
+
 @bp.get("/policy")
 def policy() -> str:
     ext = _consent_ext()

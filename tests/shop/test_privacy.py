@@ -24,6 +24,7 @@ def test_centre_shows_choices_history_and_a_link_to_change_them(client):
     assert re.search(r'data-purpose="advertising"><td>[^<]+</td>\s*<td>Refused', html)
     assert 'href="/consent/preferences?next=/privacy"' in html
     assert html.count("/consent/receipt/") == 2 and "banner reject all" in html and "prompt" in html
+    assert client.get("/privacy/").headers["Location"] == "/privacy"
 
 
 def test_policy_has_its_version_and_every_purpose(shop, client):
