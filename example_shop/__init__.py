@@ -22,6 +22,7 @@ from flask_consent import Consent
 from .extensions import csrf, db, login_manager
 from .i18n import LANGUAGES, current_locale, select_locale, tr
 from .purposes import PURPOSES, SHOP_NAME
+from .retention import init_cli
 from .security import init_csp
 
 #: The version of the privacy policy (``/privacy/policy``); bumping it asks every visitor again.
@@ -81,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for module in (shop, account, privacy, admin, nearby, search, thirdparty):
         app.register_blueprint(module.bp)
     connect_withdrawal(app)
+    init_cli(app)
 
     app.jinja_env.globals.update(tr=tr, LANGUAGES=LANGUAGES, current_locale=current_locale)
     app.register_error_handler(404, lambda e: (render_template("not_found.html"), 404))

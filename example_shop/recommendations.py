@@ -8,7 +8,6 @@ visitor withdraws: analytics page views and orders waiting in the partner's inbo
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request
@@ -18,12 +17,11 @@ from flask_consent import ConsentState, current_consent
 from flask_consent.signals import consent_changed
 
 from .extensions import db
-from .models import AnalyticsEvent, BrowsingEvent, Favourite, Order, OrderLine, PartnerShare, Product, utcnow
+from .models import AnalyticsEvent, BrowsingEvent, Favourite, Order, OrderLine, PartnerShare, Product
+from .retention import purge_history
 
 RECENT_COOKIE = "recs_recent"
 RECENT_MAX = 6
-#: The privacy policy promises browsing history is kept 90 days at most.
-HISTORY_RETENTION = timedelta(days=90)
 
 
 def bestsellers(limit: int = 8) -> list[Product]:
@@ -39,7 +37,7 @@ def record_view(product: Product) -> bool:
     """Note a product view for recommendations, only when the visitor allowed it. Returns True if recorded."""
     if not current_consent.granted("recommendations") or not current_consent.subject_id:
         return False
-    db.session.execute(db.delete(BrowsingEvent).where(BrowsingEvent.viewed_at < utcnow() - HISTORY_RETENTION))
+    purge_history()
     db.session.add(BrowsingEvent(subject_id=current_consent.subject_id, user_id=_member_id(), product_id=product.id))
     db.session.commit()
     return True

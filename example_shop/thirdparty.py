@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-from datetime import timedelta
 
 from flask import Blueprint, jsonify, make_response, render_template, request
 from werkzeug.wrappers import Response
@@ -13,14 +12,13 @@ from werkzeug.wrappers import Response
 from flask_consent import consent_required, current_consent
 
 from .extensions import db
-from .models import AnalyticsEvent, utcnow
+from .models import AnalyticsEvent
+from .retention import ANALYTICS, purge_analytics
 
 bp = Blueprint("thirdparty", __name__, url_prefix="/tp")
 ANALYTICS_COOKIE = "_shop_analytics"
 ADS_COOKIE = "_ads_id"
 LIVE_COOKIE = "_live_viewer"
-#: The privacy policy promises analytics page views are kept 13 months at most.
-ANALYTICS_RETENTION = timedelta(days=396)
 _GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
@@ -35,11 +33,11 @@ def collect() -> Response:
     visitor = request.cookies.get(ANALYTICS_COOKIE)
     if not visitor or len(visitor) > 64:
         visitor = secrets.token_urlsafe(16)
-    db.session.execute(db.delete(AnalyticsEvent).where(AnalyticsEvent.created_at < utcnow() - ANALYTICS_RETENTION))
+    purge_analytics()
     db.session.add(AnalyticsEvent(visitor=visitor, path=path[:200]))
     db.session.commit()
     response = jsonify(ok=True)
-    response.set_cookie(ANALYTICS_COOKIE, visitor, max_age=int(ANALYTICS_RETENTION.total_seconds()),
+    response.set_cookie(ANALYTICS_COOKIE, visitor, max_age=int(ANALYTICS.total_seconds()),
                         httponly=True, samesite="Lax", secure=request.is_secure)
     return response
 
