@@ -1,7 +1,8 @@
 """Stores and offers: a district picker for everyone, and "nearby" by browser location with consent (C25).
 
 The browser's position is asked for only on the ``/nearby`` page, which the ``location`` purpose gates; the
-coordinates are used to answer one request and never stored or logged.
+coordinates are used to answer one request and never stored (nor written to access logs: they travel in a POST
+body).
 """
 
 from __future__ import annotations
@@ -44,19 +45,22 @@ def nearby() -> str:
     return render_template("nearby.html", districts=_districts())
 
 
-def _coordinate(name: str, limit: float) -> float | None:
-    try:
-        value = float(request.args.get(name, ""))
-    except ValueError:
+def _coordinate(data: object, name: str, limit: float) -> float | None:
+    value = data.get(name) if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return value if math.isfinite(value) and -limit <= value <= limit else None
+    return float(value) if math.isfinite(value) and -limit <= value <= limit else None
 
 
-@bp.get("/nearby/stores")
+@bp.post("/nearby/stores")
 @consent_required("location")
 def nearest() -> Response:
-    """The three nearest stores and their offers, as JSON, for ``lat``/``lng`` from the browser."""
-    lat, lng = _coordinate("lat", 90), _coordinate("lng", 180)
+    """The three nearest stores and their offers, as JSON, for ``{"lat": …, "lng": …}`` from the browser.
+
+    A POST body rather than a query string, so the position never lands in access logs.
+    """
+    data = request.get_json(silent=True)
+    lat, lng = _coordinate(data, "lat", 90), _coordinate(data, "lng", 180)
     if lat is None or lng is None:
         response = jsonify(error="bad_request", message="Give 'lat' and 'lng' in decimal degrees.")
         response.status_code = 400

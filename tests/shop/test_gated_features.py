@@ -22,7 +22,7 @@ def test_nearby_refused_shows_prompt_with_why_and_alternative(client):  # C25
     assert "sensitive personal information" in html  # why
     assert "Pick your district by hand" in html  # what refusing changes
     assert 'name="purposes" value="location"' in html and 'value="grant"' in html
-    api = client.get("/nearby/stores?lat=22.28&lng=114.16", headers={"Accept": "application/json"})
+    api = client.post("/nearby/stores", json={"lat": 22.28, "lng": 114.16}, headers={"X-CSRFToken": token(client)})
     assert api.status_code == 403 and api.get_json()["purpose"] == "location"
 
 
@@ -38,12 +38,16 @@ def test_nearby_granted_lists_nearest_stores(client):  # C25
     html = client.get("/nearby").get_data(as_text=True)
     assert 'src="/static/shop/nearby.js"' in html and 'type="module"' in html
     assert not re.search(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"text/plain\")[^>]*>\s*\S", html.split("</head>")[1])
-    data = client.get("/nearby/stores?lat=22.2975&lng=114.1720").get_json()  # by the Star Ferry, TST
+    def nearest(body):
+        return client.post("/nearby/stores", json=body, headers={"X-CSRFToken": token(client)})
+
+    data = nearest({"lat": 22.2975, "lng": 114.1720}).get_json()  # by the Star Ferry, TST
     assert data["in_hong_kong"] is True
     assert [s["name"] for s in data["stores"]][0] == "Harbour Goods Tsim Sha Tsui"
     assert data["stores"][0]["distance_km"] < 0.2 and data["stores"][0]["offers"]
-    assert client.get("/nearby/stores?lat=abc&lng=1").status_code == 400
-    assert client.get("/nearby/stores?lat=nan&lng=114").status_code == 400
+    for bad in ({"lat": "abc", "lng": 1}, {"lat": 91, "lng": 114}, {"lat": True, "lng": 114}, [22, 114], {}):
+        assert nearest(bad).status_code == 400, bad
+    assert client.post("/nearby/stores", json={"lat": 22.3, "lng": 114.2}).status_code == 400  # no CSRF token
 
 
 def test_withdrawing_location_stops_nearby(client):  # C25

@@ -1,6 +1,6 @@
 // "Find stores near me": asks the browser for its position only when the visitor presses the button, on a
-// page that is served only after they allowed the location purpose. The position goes to the server once
-// and is not stored.
+// page that is served only after they allowed the location purpose. The position goes to the server once,
+// in a POST body (never in a URL that could be logged), and is not stored.
 const button = document.getElementById("locate");
 const status = document.getElementById("nearby-status");
 const list = document.getElementById("nearby-results");
@@ -32,10 +32,13 @@ const locate = () => {
   status.textContent = "Asking your browser for your position…";
   navigator.geolocation.getCurrentPosition(
     async ({ coords }) => {
-      const url = new URL(button.dataset.endpoint, location.href);
-      url.searchParams.set("lat", coords.latitude.toFixed(4));
-      url.searchParams.set("lng", coords.longitude.toFixed(4));
-      const res = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const token = document.querySelector('meta[name="csrf-token"]');
+      const res = await fetch(button.dataset.endpoint, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token ? token.content : "" },
+        body: JSON.stringify({ lat: Number(coords.latitude.toFixed(4)), lng: Number(coords.longitude.toFixed(4)) }),
+      });
       if (!res.ok) {
         status.textContent = "Could not find stores. Choose your district below instead.";
         return;
