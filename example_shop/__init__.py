@@ -77,7 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     consent = Consent(app, purposes=PURPOSES)
 
     from . import account, admin, nearby, privacy, search, shop, thirdparty
-    from .recommendations import connect_withdrawal
+    from .withdrawal import connect_withdrawal
 
     for module in (shop, account, privacy, admin, nearby, search, thirdparty):
         app.register_blueprint(module.bp)

@@ -1,23 +1,20 @@
 """Recommendations: personalised only with the ``recommendations`` purpose, bestsellers otherwise (C26).
 
-Browsing history is recorded only while the purpose is granted; withdrawing it deletes what was recorded,
-in the same request (``consent_changed``). The same listener removes the data of the other purposes a
-visitor withdraws: analytics page views and orders waiting in the partner's inbox.
+Browsing history is recorded only while the purpose is granted; withdrawing it deletes what was recorded
+(``withdrawal.py``).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
-from flask import Flask, request
+from flask import request
 from flask_login import current_user
 
-from flask_consent import ConsentState, current_consent
-from flask_consent.signals import consent_changed
+from flask_consent import current_consent
 
 from .extensions import db
-from .models import AnalyticsEvent, BrowsingEvent, Favourite, Order, OrderLine, PartnerShare, Product
+from .models import BrowsingEvent, Favourite, Order, OrderLine, Product
 from .retention import purge_history
 
 RECENT_COOKIE = "recs_recent"
@@ -83,27 +80,3 @@ def personalised(limit: int = 8) -> list[Product]:
         key=lambda p: (ranked.index(p.category), -p.sold, p.id),
     )
     return picks[:limit]
-
-
-def forget_withdrawn(sender: Flask, before: ConsentState, after: ConsentState, **_: Any) -> None:
-    """Delete the data a visitor collected under a purpose they just withdrew."""
-    withdrawn = {k for k in ("recommendations", "analytics", "third_party_sharing")
-                 if before.granted(k) and not after.granted(k)}
-    if not withdrawn:
-        return
-    member = _member_id()
-    if "recommendations" in withdrawn:
-        who = [BrowsingEvent.subject_id == after.subject_id]
-        if member:
-            who.append(BrowsingEvent.user_id == member)
-        db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
-    visitor = request.cookies.get("_shop_analytics")
-    if "analytics" in withdrawn and visitor:
-        db.session.execute(db.delete(AnalyticsEvent).where(AnalyticsEvent.visitor == visitor))
-    if "third_party_sharing" in withdrawn and member:
-        db.session.execute(db.delete(PartnerShare).where(PartnerShare.user_id == member))
-    db.session.commit()
-
-
-def connect_withdrawal(app: Flask) -> None:
-    consent_changed.connect(forget_withdrawn, app, weak=False)
