@@ -110,9 +110,11 @@ class ConsentState:
         return not self.due()
 
     def due(self) -> tuple[Purpose, ...]:
-        """The optional purposes the banner must ask about now."""
+        """The optional purposes the banner must ask about now (never the separate, just-in-time ones)."""
         return tuple(
-            p for p in self.registry.optional if self.current(p.key) is None and not self.gpc_honoured(p.key)
+            p
+            for p in self.registry.optional
+            if not p.separate and self.current(p.key) is None and not self.gpc_honoured(p.key)
         )
 
     @property
@@ -175,6 +177,8 @@ class ConsentState:
             raise ChoiceError("The 'grant' action needs at least one optional purpose in 'purposes'.")
         now = now or self.now
         targets = list(listed) if action == "grant" else self.scope_keys(scope)
+        if action == "accept_all":  # sensitive purposes need their own consent (PIPL 29, C25)
+            targets = [k for k in targets if k not in self.registry.separate_keys]
         if action == "save":
             targets = list(dict.fromkeys([*targets, *listed]))
         new: dict[str, Decision] = {}
