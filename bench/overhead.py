@@ -195,6 +195,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=4000, help="WSGI calls per app per round")
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--replay", metavar="SCENARIO:SIDE:CALLS",
+                        help="only make CALLS calls of one side (ext or base) of scenario 1-5, untimed: for "
+                             "counting instructions with valgrind --tool=callgrind (run with 0 and N calls and "
+                             "subtract)")
     args = parser.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="consent-bench-")
@@ -237,13 +241,21 @@ def main() -> None:
         ("@consent_required view granted vs undecorated (both with the extension)", "/gated", 1.05, app,
          environ_for("/gated", cookie), None, "/plain", cookie),
     ]
-    for label, _path, target, a, ea, markup, bpath, bcookie in scenarios:
+    for number, (label, _path, target, a, ea, markup, bpath, bcookie) in enumerate(scenarios, 1):
         if label.startswith("@consent_required"):
             b, eb = app, environ_for(bpath, bcookie)
         elif markup is None:
             b, eb = bare, environ_for(bpath, bcookie)
         else:
             b, eb = bare_env(bpath, markup, bcookie)
+        if args.replay:
+            scenario, side, calls = args.replay.split(":")
+            if int(scenario) == number:
+                target_app, environ = (a, ea) if side == "ext" else (b, eb)
+                for _ in range(50 + int(calls)):
+                    call(target_app, environ)
+                return
+            continue
         statements.clear()
         ratio, us_a, us_b = measure(a, ea, b, eb, args.requests, args.rounds)
         ok = "yes" if ratio <= target else "NO"

@@ -69,6 +69,7 @@ def test_cached_banner_is_what_rendering_afresh_gives(
     v2 = _with_plain_page(build_app(sqlite_url, str(tmp_path / "b"), _v2(shop_purposes())))
     policy2 = _with_plain_page(build_app(sqlite_url, str(tmp_path / "c"), CONSENT_POLICY_VERSION="2"))
     chose = _cookie(v1, "save", ("analytics", "recommendations", "advertising"))
+    refused = _cookie(v1, "save", ("analytics", "recommendations"))  # GPC purposes refused, nothing to withdraw
     old = _cookie(v1, "reject_all", decided=datetime.now(timezone.utc) - timedelta(days=200))
     markup_path = path + '?q="><script>alert(1)</script>&x=<b>'
     visitors: list[tuple[str, Flask, str | None, str, dict[str, str]]] = [
@@ -82,6 +83,8 @@ def test_cached_banner_is_what_rendering_afresh_gives(
         ("markup_in_next", v1, None, markup_path, {}),
         ("purpose_changed", v2, chose, path, {}),
         ("purpose_changed_gpc", v2, chose, path, {"Sec-GPC": "1"}),
+        ("purpose_changed_gpc_refused", v2, refused, path, {"Sec-GPC": "1"}),
+        ("purpose_changed_refused", v2, refused, path, {}),
         ("policy_changed", policy2, chose, path, {}),
     ]
     for _ in range(2):  # the second pass is served from the caches the first one filled
