@@ -246,7 +246,7 @@ class Consent:
                 policy_version=self.policy_version,
                 max_age=self.max_age,
                 now=now,
-                gpc=request.headers.get("Sec-GPC") == "1",
+                gpc=_gpc(request.environ),
             )
         return r.state
 
@@ -300,7 +300,7 @@ class Consent:
         if not self._checked_views:
             self._check_views(current_app)
             self._checked_views = True
-        if request.headers.get("Sec-GPC") == "1":
+        if _gpc(request.environ):
             before = self.state()
             after = before.apply_gpc(record_id=new_id(16))
             if after is not None:
@@ -668,6 +668,12 @@ def _attrs(attrs: dict[str, Any], skip_type: bool = False) -> list[Markup]:
         else:
             out.append(Markup(' %s="%s"') % (attr, value))
     return out
+
+
+def _gpc(environ: dict[str, Any]) -> bool:
+    """True when the request carries ``Sec-GPC: 1``; read from the WSGI environ, as a header lookup that
+    misses (the usual case) costs an exception on every request."""
+    return bool(environ.get("HTTP_SEC_GPC") == "1")
 
 
 def _has_header(response: Response, lower_name: str) -> bool:
