@@ -76,7 +76,7 @@ CATEGORIES = ["Tea", "Snacks", "Kitchen", "Stationery", "Garden", "Toys", "Books
 PRODUCTS = [
     {"id": i, "name": f"Product number {i}", "price": 12.5 + i, "colour": f"#{(i * 2654435761) % 0xFFFFFF:06x}",
      "blurb": "A carefully chosen item for everyday life in the city, sold by a small shop that cares."}
-    for i in range(36)
+    for i in range(22)
 ]
 
 TEMPLATES = {
