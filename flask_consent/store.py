@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -234,6 +234,31 @@ class SQLStore:
             if len(rows) < batch:
                 return
             last = (rows[-1].created_at, rows[-1].id)
+
+    def purge(
+        self, before: datetime, batch_size: int = 5000, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Delete the records created before ``before`` (retention), oldest first, ``batch_size`` at a time.
+
+        Each batch is its own short transaction, so consent writes are never blocked for long. ``progress``
+        is called with the number deleted after each batch. Returns the total deleted.
+        """
+        oldest = (
+            sa.select(records.c.id)
+            .where(records.c.created_at < _utc(before))
+            .order_by(records.c.created_at)
+            .limit(batch_size)
+        )
+        total = 0
+        while True:
+            with self.engine.begin() as conn:
+                result = conn.execute(records.delete().where(records.c.id.in_(oldest.scalar_subquery())))
+            deleted = int(result.rowcount or 0)
+            if not deleted:
+                return total
+            total += deleted
+            if progress is not None:
+                progress(deleted)
 
     def unlink_user(self, user_id: str) -> int:
         """Remove a member's identity from their records (account deletion); the proof of consent stays."""
