@@ -222,7 +222,7 @@ class Consent:
                 always_allowed=(self.cookie_name, cfg.get("SESSION_COOKIE_NAME", "session")),
                 seen=self._first_seen,
             )
-            r = g._consent
+            r = g.get("_consent")
         if r is not None:
             if r.new_state is not None:
                 self._set_cookie(response, r.new_state)
@@ -240,7 +240,7 @@ class Consent:
             and request.method != "HEAD"
         ):
             self._inject(response)
-            r = g._consent
+            r = g.get("_consent")
         if r is not None and r.touched:
             response.vary.add("Cookie")
         return response

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
 
 from flask import Flask
 
@@ -36,7 +37,11 @@ RECORDS = [
 ]
 
 
-def seed(app: Flask) -> None:
+def seed(app: Flask, recent: bool = False) -> None:
+    """Append :data:`RECORDS`; with ``recent`` moved in time so the last one is from yesterday (UTC)."""
+    shift = timedelta(0)
+    if recent:
+        shift = timedelta(days=(datetime.now(timezone.utc).date() - date(2026, 11, 4)).days)
     store = app.extensions["consent"].store
     for r in RECORDS:
-        store.append(r)
+        store.append(replace(r, created_at=r.created_at + shift))
