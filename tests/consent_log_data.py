@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 
 from flask import Flask
@@ -10,6 +10,18 @@ from flask import Flask
 from flask_consent.store import ConsentRecord
 
 ALL = {"recommendations": 1, "location": 1, "analytics": 1, "advertising": 1, "third_party_sharing": 1}
+
+
+@dataclass
+class Req:
+    """A data request as the shop's queue provides it to the dashboard."""
+
+    kind: str
+    created_at: date
+    target_due: date
+    legal_due: date
+    status: str
+    overdue: bool
 
 
 def at(day: int, hour: int) -> datetime:
@@ -45,3 +57,28 @@ def seed(app: Flask, recent: bool = False) -> None:
     store = app.extensions["consent"].store
     for r in RECORDS:
         store.append(replace(r, created_at=r.created_at + shift))
+
+
+def synthetic(days: int = 30, per_day: int = 40, seed_value: int = 8) -> list[ConsentRecord]:
+    """A month of plausible decisions ending today, for the dashboard screenshot and browser test."""
+    import random
+
+    rng = random.Random(seed_value)
+    likelihood = {"recommendations": 0.62, "location": 0.35, "analytics": 0.48, "advertising": 0.22,
+                  "third_party_sharing": 0.12}
+    start = datetime.combine(datetime.now(timezone.utc).date() - timedelta(days=days - 1), datetime.min.time(),
+                             tzinfo=timezone.utc)
+    out = []
+    for d in range(days):
+        for n in range(per_day + rng.randint(-10, 10)):
+            when = start + timedelta(days=d, seconds=rng.randint(0, 86399 if d < days - 1 else 60))
+            gpc = rng.random() < 0.08
+            drift = 0.1 * d / days
+            granted = {k: 1 for k, p in likelihood.items() if rng.random() < p + drift and not (gpc and p < 0.3)}
+            denied = {k: 1 for k in likelihood if k not in granted}
+            method = "gpc" if gpc else ("banner_reject_all" if not granted else
+                                        "banner_accept_all" if not denied else "banner_custom")
+            policy = "1" if d < days // 2 else "2"
+            out.append(record(f"x{d:03d}{n:03d}", f"v{rng.randint(0, 10 * per_day * days)}", when, granted, denied,
+                              method, gpc=gpc, policy=policy, banner=("a" if policy == "1" else "b") * 64))
+    return out

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from consent_log_data import seed
+from consent_log_data import Req, seed
 from flask import Flask, abort, redirect
 
 from flask_consent.charts import rate_chart
 from flask_consent.dashboard import make_dashboard
-
-
-@dataclass
-class Req:
-    kind: str
-    created_at: date
-    target_due: date
-    legal_due: date
-    status: str
-    overdue: bool
-
 
 QUEUE = [
     Req("access", date(2026, 11, 20), date(2026, 12, 5), date(2026, 12, 30), "open", False),
