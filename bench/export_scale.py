@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -98,24 +99,29 @@ def fill(store: SQLStore, n: int) -> float:
     return time.perf_counter() - began
 
 
-def run_cli(env: dict[str, str], *args: str) -> tuple[float, float, str]:
-    """Run ``flask consent ARGS`` under ``/usr/bin/time``; return (seconds, peak RSS in MiB, last output line).
+def run_cli(env: dict[str, str], *args: str) -> tuple[float, float, float, str]:
+    """Run ``flask consent ARGS`` under ``/usr/bin/time``.
+
+    Returns wall seconds, CPU seconds (user + system: steadier than wall time on a shared machine), peak
+    RSS in MiB and the last line of output.
 
     ``/usr/bin/time`` rather than ``os.wait4`` here: Linux carries a parent's peak RSS into a forked child's
     ``ru_maxrss`` across ``exec``, and this process holds the generated rows.
     """
     cmd = [sys.executable, "-m", "flask", "--app", f"{__file__}:create_app", "consent", *args]
     with tempfile.NamedTemporaryFile("r", suffix=".time") as timing:
-        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", timing.name, *cmd], env=env,
+        proc = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", timing.name, *cmd], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        seconds, kib = timing.read().split()[-2:]
+        wall, user, system, kib = timing.read().split()[-4:]
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}")
     lines = proc.stdout.strip().splitlines()
-    return float(seconds), int(kib) / 1024, lines[-1] if lines else ""
+    return float(wall), float(user) + float(system), int(kib) / 1024, lines[-1] if lines else ""
 
 
-def purge_with_writer(env: dict[str, str], store: SQLStore, before: datetime) -> tuple[float, float, str, float, int]:
+def purge_with_writer(
+    env: dict[str, str], store: SQLStore, before: datetime
+) -> tuple[tuple[float, float, float, str], float, int]:
     """Purge while a writer appends records; returns the purge figures and the longest single append."""
     stop = threading.Event()
     worst = 0.0
@@ -137,11 +143,11 @@ def purge_with_writer(env: dict[str, str], store: SQLStore, before: datetime) ->
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        seconds, rss, tail = run_cli(env, "purge", "--before", before.isoformat(), "--batch-size", "5000")
+        figures = run_cli(env, "purge", "--before", before.isoformat(), "--batch-size", "5000")
     finally:
         stop.set()
         thread.join()
-    return seconds, rss, tail, worst, writes
+    return figures, worst, writes
 
 
 def main() -> None:
@@ -176,13 +182,14 @@ def main() -> None:
             ("export_30_days", ["export", "--no-progress", "--since", "2026-10-01", "--until", "2026-10-31",
                                 "-o", os.devnull]),
         ]:
-            seconds, rss, tail = run_cli(env, *cli_args)
-            results[name] = {"seconds": round(seconds, 1), "peak_rss_mib": round(rss, 1), "last_line": tail[:80]}
+            wall, cpu, rss, tail = run_cli(env, *cli_args)
+            results[name] = {"seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mib": round(rss, 1),
+                             "last_line": tail[:80]}
             print(name, results[name], flush=True)
         before = START + timedelta(days=SPAN_DAYS / 2)
-        seconds, rss, tail, worst, writes = purge_with_writer(env, store, before)
+        (wall, cpu, rss, tail), worst, writes = purge_with_writer(env, store, before)
         results["purge_half"] = {
-            "seconds": round(seconds, 1), "peak_rss_mib": round(rss, 1), "last_line": tail,
+            "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mib": round(rss, 1), "last_line": tail,
             "concurrent_appends": writes, "longest_append_ms": round(worst * 1000, 1),
             "records_left": store.count(),
         }
@@ -193,6 +200,7 @@ def main() -> None:
             with admin.begin() as conn:
                 conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
             admin.dispose()
+        shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(results, indent=2))
 
 

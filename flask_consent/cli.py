@@ -300,7 +300,7 @@ def export(
 
 @consent_cli.command("purge", epilog=_EXIT_CODES_HELP)
 @click.option("--before", type=DATE, required=True, help="Delete records created before this date (UTC).")
-@click.option("--batch-size", type=click.IntRange(1, 100_000), default=5000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True,
               help="Records deleted per transaction (smaller batches hold locks for less time).")
 @click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 @_progress_option

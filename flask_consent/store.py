@@ -222,7 +222,10 @@ class SQLStore:
             if subject_id is not None:
                 query = query.where(records.c.subject_id == subject_id)
             if last is not None:
+                # The plain >= bound lets PostgreSQL range-scan the time index; with only the OR it reads
+                # the index from the start on every batch (quadratic over a large log).
                 query = query.where(
+                    records.c.created_at >= last[0],
                     sa.or_(
                         records.c.created_at > last[0],
                         sa.and_(records.c.created_at == last[0], records.c.id > last[1]),
@@ -236,7 +239,7 @@ class SQLStore:
             last = (rows[-1].created_at, rows[-1].id)
 
     def purge(
-        self, before: datetime, batch_size: int = 5000, progress: Callable[[int], None] | None = None
+        self, before: datetime, batch_size: int = 1000, progress: Callable[[int], None] | None = None
     ) -> int:
         """Delete the records created before ``before`` (retention), oldest first, ``batch_size`` at a time.
 
