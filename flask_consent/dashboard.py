@@ -8,9 +8,9 @@ Mounting it is one line::
 request through, or a response (or raise, e.g. ``abort(403)``) to refuse it. It is required on purpose, so a
 dashboard is never exposed by accident; pass ``guard=None`` only when the URL is already protected
 elsewhere. ``requests_provider`` returns the shop's data-request queue: objects with ``kind``,
-``created_at``, ``target_due``, ``legal_due``, ``status`` and ``overdue``; the dashboard lists overdue ones
-first. The page is rendered entirely on the server (the chart is inline SVG with a table alternative), so
-it needs no JavaScript.
+``created_at``, ``target_due``, ``legal_due``, ``status`` and ``overdue`` (optionally ``target_missed``), such
+as ``example_shop.data_requests.open_requests``; overdue ones are listed first. The page is rendered entirely
+on the server (the chart is inline SVG with a table alternative), so it needs no JavaScript.
 """
 
 from __future__ import annotations
@@ -77,9 +77,11 @@ def _day_range(since: datetime, until: datetime) -> list[str]:
 
 
 def _sorted_requests(items: Iterable[DataRequest]) -> list[DataRequest]:
-    def key(r: DataRequest) -> tuple[bool, str]:
+    """Overdue first, then those past the shop's own target (an optional ``target_missed``), then by legal due."""
+
+    def key(r: DataRequest) -> tuple[bool, bool, str]:
         due = r.legal_due.isoformat() if r.legal_due else "9999"
-        return (not r.overdue, due)
+        return (not r.overdue, not getattr(r, "target_missed", False), due)
 
     return sorted(items, key=key)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from consent_log_data import Req, seed
@@ -69,10 +70,13 @@ def test_chart_is_server_rendered_svg_with_a_table_alternative(app: Flask) -> No
 
 
 def test_data_requests_are_listed_overdue_first(app: Flask) -> None:  # C27
-    mount(app, requests_provider=lambda: QUEUE)
+    late = SimpleNamespace(kind="portability", created_at=date(2026, 11, 5), target_due=date(2026, 11, 20),
+                           legal_due=date(2026, 12, 15), status="open", overdue=False, target_missed=True)
+    mount(app, requests_provider=lambda: [*QUEUE, late])
     html = app.test_client().get("/admin/consent/").get_data(as_text=True)
     table = re.search(r'<table id="dash-request-table">.*?</table>', html, re.S).group(0)  # type: ignore[union-attr]
-    assert re.findall(r'<th scope="row">(\w+)</th>', table) == ["deletion", "correction", "access"]
+    assert re.findall(r'<th scope="row">(\w+)</th>', table) == ["deletion", "correction", "portability", "access"]
+    assert table.count('class="dash-late"') == 1 and "Past target" in table
     assert table.count('class="dash-overdue"') == 2
     assert "(2 overdue)" in html
 
