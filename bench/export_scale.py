@@ -2,8 +2,8 @@
 
 Fills a consent log with synthetic records spread over 400 days, then runs the real ``flask consent ...``
 commands as child processes and reports each one's wall time and peak RSS (``os.wait4``). During the purge
-a writer keeps appending consent records and the longest single append is reported, which shows whether
-the batched delete ever holds a lock for long.
+a writer keeps appending consent records and its longest single append is reported (beside the same figure
+for the writer alone, the noise floor of the machine), which shows whether a batch ever holds a lock for long.
 
     python bench/export_scale.py                                   # SQLite file in a temporary directory
     python bench/export_scale.py --url postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -120,15 +120,19 @@ def run_cli(env: dict[str, str], *args: str) -> tuple[float, float, float, str]:
 
 
 def purge_with_writer(
-    env: dict[str, str], store: SQLStore, before: datetime
-) -> tuple[tuple[float, float, float, str], float, int]:
-    """Purge while a writer appends records; returns the purge figures and the longest single append."""
+    env: dict[str, str], store: SQLStore, before: datetime, baseline_seconds: float = 10.0
+) -> tuple[tuple[float, float, float, str], dict[str, float]]:
+    """Purge while a writer appends records; also time the writer alone first, as a baseline for this machine.
+
+    Returns the purge figures and the writer's longest single append (ms) and append count, alone and
+    during the purge.
+    """
     stop = threading.Event()
-    worst = 0.0
-    writes = 0
+    phase = {"name": "alone"}
+    worst = {"alone": 0.0, "purge": 0.0}
+    writes = {"alone": 0, "purge": 0}
 
     def writer() -> None:
-        nonlocal worst, writes
         rng = random.Random(7)
         while not stop.is_set():
             record = ConsentRecord(
@@ -137,17 +141,23 @@ def purge_with_writer(
             )
             began = time.perf_counter()
             store.append(record)
-            worst = max(worst, time.perf_counter() - began)
-            writes += 1
+            name = phase["name"]
+            worst[name] = max(worst[name], time.perf_counter() - began)
+            writes[name] += 1
 
     thread = threading.Thread(target=writer)
     thread.start()
     try:
-        figures = run_cli(env, "purge", "--before", before.isoformat(), "--batch-size", "5000")
+        time.sleep(baseline_seconds)
+        phase["name"] = "purge"
+        figures = run_cli(env, "purge", "--before", before.isoformat())
     finally:
         stop.set()
         thread.join()
-    return figures, worst, writes
+    return figures, {
+        "appends_alone": writes["alone"], "longest_append_alone_ms": round(worst["alone"] * 1000, 1),
+        "appends_during_purge": writes["purge"], "longest_append_during_purge_ms": round(worst["purge"] * 1000, 1),
+    }
 
 
 def main() -> None:
@@ -170,7 +180,8 @@ def main() -> None:
         url = f"sqlite:///{tmp}/consent.db"
     env = {**os.environ, "BENCH_DB_URL": url, "BENCH_INSTANCE": tmp, "PYTHONPATH": str(ROOT)}
     store = SQLStore(url)
-    results: dict[str, object] = {"database": store.engine.dialect.name, "records": args.records}
+    results: dict[str, object] = {"database": store.engine.dialect.name, "records": args.records,
+                                  "load_average": os.getloadavg()[0], "cpus": os.cpu_count()}
     try:
         store.init_db()
         results["fill_seconds"] = round(fill(store, args.records), 1)
@@ -187,11 +198,10 @@ def main() -> None:
                              "last_line": tail[:80]}
             print(name, results[name], flush=True)
         before = START + timedelta(days=SPAN_DAYS / 2)
-        (wall, cpu, rss, tail), worst, writes = purge_with_writer(env, store, before)
+        (wall, cpu, rss, tail), writer = purge_with_writer(env, store, before)
         results["purge_half"] = {
             "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1), "peak_rss_mib": round(rss, 1), "last_line": tail,
-            "concurrent_appends": writes, "longest_append_ms": round(worst * 1000, 1),
-            "records_left": store.count(),
+            **writer, "records_left": store.count(),
         }
         print("purge_half", results["purge_half"], flush=True)
     finally:
