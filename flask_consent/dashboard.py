@@ -32,14 +32,21 @@ WINDOWS = (30, 7, 90, 365)
 
 
 class DataRequest(Protocol):
-    """A data-subject request (access, correction, deletion) as the dashboard shows it."""
+    """A data-subject request (access, correction, deletion) as the dashboard shows it (read-only members, so
+    frozen dataclasses and ORM rows both fit)."""
 
-    kind: str
-    created_at: date | datetime
-    target_due: date | datetime
-    legal_due: date | datetime
-    status: str
-    overdue: bool
+    @property
+    def kind(self) -> str: ...
+    @property
+    def created_at(self) -> date | datetime: ...
+    @property
+    def target_due(self) -> date | datetime: ...
+    @property
+    def legal_due(self) -> date | datetime: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def overdue(self) -> bool: ...
 
 
 Guard = Callable[[], Any]
