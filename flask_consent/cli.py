@@ -37,3 +37,21 @@ def audit() -> None:
         return
     for name in names:
         click.echo(name)
+
+
+@consent_cli.command("flush")
+def flush() -> None:
+    """Replay consent records spooled during a database outage into the consent log.
+
+    Safe to run at any time, twice, or from several machines sharing the instance folder: a record already in
+    the log is not written again. Exits 1 when the log still cannot be written (the records stay spooled).
+    """
+    ext = _ext()
+    if not ext.spool.pending():
+        click.echo("The spool is empty.")
+        return
+    try:
+        count = ext.flush_spool()
+    except Exception as exc:  # noqa: BLE001 - any store failure: report it, keep the spool, exit non-zero
+        raise click.ClickException(f"The consent log cannot be written yet ({exc}); records stay spooled.") from exc
+    click.echo(f"Replayed {count} spooled record(s).")
