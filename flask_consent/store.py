@@ -181,25 +181,20 @@ class SQLStore:
         if not rows:
             return 0
         dialect = self.engine.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            stmt: Any = pg_insert(records).on_conflict_do_nothing(index_elements=[records.c.id])
-        elif dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            stmt = sqlite_insert(records).on_conflict_do_nothing(index_elements=[records.c.id])
-        else:
-            stmt = None
-        inserted = 0
         with self.engine.begin() as conn:
-            for row in rows:
-                if stmt is not None:
-                    inserted += int(conn.execute(stmt, row).rowcount or 0)
-                elif conn.execute(sa.select(records.c.id).where(records.c.id == row["id"])).first() is None:
+            if dialect in ("postgresql", "sqlite"):
+                if dialect == "postgresql":
+                    from sqlalchemy.dialects.postgresql import insert
+                else:
+                    from sqlalchemy.dialects.sqlite import insert
+                stmt = insert(records).on_conflict_do_nothing(index_elements=[records.c.id]).returning(records.c.id)
+                return len(conn.execute(stmt, rows).all())
+            inserted = 0
+            for row in rows:  # other databases: check first (not race-free; they lack a portable upsert)
+                if conn.execute(sa.select(records.c.id).where(records.c.id == row["id"])).first() is None:
                     conn.execute(records.insert(), row)
                     inserted += 1
-        return inserted
+            return inserted
 
     def purge(self, before: datetime, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
         """Delete records created before ``before`` (retention), ``batch_size`` rows per transaction.
