@@ -86,12 +86,13 @@ class CuttableProxy:
                     pass
 
 
-def replay_app(instance: str, db_url: str) -> Flask:
+def replay_app(instance: str, db_url: str, **config: Any) -> Flask:
     """A minimal app on the same instance folder and database, as a second worker or a cron job would have."""
     from conftest import shop_purposes
 
     app = Flask("replayer", instance_path=instance)
     app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", TESTING=True, CONSENT_DATABASE_URL=db_url)
+    app.config.update(config)
     Consent(app, purposes=shop_purposes())
     return app
 
