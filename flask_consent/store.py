@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -171,7 +171,7 @@ class SQLStore:
         with self.engine.begin() as conn:
             conn.execute(records.insert(), [_to_row(record)])
 
-    def append_idempotent(self, batch: Iterable[ConsentRecord]) -> int:
+    def append_idempotent(self, batch: list[ConsentRecord]) -> int:
         """Insert records whose id is not in the log yet; return how many were new.
 
         ``INSERT ... ON CONFLICT (id) DO NOTHING`` on SQLite and PostgreSQL, so replaying the outage spool twice,
@@ -195,33 +195,6 @@ class SQLStore:
                     conn.execute(records.insert(), row)
                     inserted += 1
             return inserted
-
-    def purge(self, before: datetime, batch_size: int = 1000, progress: Callable[[int], None] | None = None) -> int:
-        """Delete records created before ``before`` (retention), ``batch_size`` rows per transaction.
-
-        Short transactions keep locks brief on a busy log; ``progress`` is called with each batch's count.
-        Returns the number of records deleted.
-        """
-        if batch_size < 1:
-            raise ValueError("batch_size must be at least 1")
-        cutoff = _utc(before)
-        total = 0
-        while True:
-            with self.engine.begin() as conn:
-                ids = (
-                    sa.select(records.c.id)
-                    .where(records.c.created_at < cutoff)
-                    .order_by(records.c.created_at)
-                    .limit(batch_size)
-                )
-                batch = [row[0] for row in conn.execute(ids)]
-                if batch:
-                    conn.execute(records.delete().where(records.c.id.in_(batch)))
-            total += len(batch)
-            if batch and progress is not None:
-                progress(len(batch))
-            if len(batch) < batch_size:
-                return total
 
     def history(
         self, subject_id: str | None, user_id: str | None = None, limit: int = 100

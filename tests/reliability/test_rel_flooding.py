@@ -1,15 +1,13 @@
-"""Bots cannot grow the log without bound: unchanged choices write nothing, a rate limit answers 429, and
-retention purges old records in batches."""
+"""Bots cannot grow the log without bound: unchanged choices write nothing, and a rate limit answers 429.
+
+(Retention, ``flask consent purge``, is tested with the rest of the CLI.)"""
 
 from __future__ import annotations
-
-from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import build_app, choose, csrf_token, record_count
 
 from flask_consent import ratelimit
-from flask_consent.store import ConsentRecord
 
 
 def test_repeating_an_unchanged_choice_writes_nothing(app, client):  # C14
@@ -59,21 +57,3 @@ def test_without_flask_limiter_nothing_is_wired(sqlite_url, tmp_path, monkeypatc
     monkeypatch.setattr(ratelimit, "limiter_installed", lambda: False)
     app = build_app(sqlite_url, str(tmp_path / "instance"))
     assert app.extensions["consent"].limiter is None
-
-
-def test_purge_deletes_only_old_records_in_batches(app):  # C14
-    store = app.extensions["consent"].store
-    now = datetime.now(timezone.utc)
-    old = [ConsentRecord(subject_id=f"s{i}", consent_id=f"c{i}", policy_version="1", banner_hash="h",
-                         granted={}, denied={}, method="api", created_at=now - timedelta(days=800 + i))
-           for i in range(25)]
-    recent = [ConsentRecord(subject_id=f"r{i}", consent_id=f"r{i}", policy_version="1", banner_hash="h",
-                            granted={}, denied={}, method="api", created_at=now - timedelta(days=i))
-              for i in range(5)]
-    for r in old + recent:
-        store.append(r)
-    batches: list[int] = []
-    deleted = store.purge(now - timedelta(days=730), batch_size=10, progress=batches.append)
-    assert deleted == 25 and batches == [10, 10, 5]
-    assert {r.id for r in store.iter_records()} == {r.id for r in recent}
-    assert store.purge(now - timedelta(days=730), batch_size=10) == 0
