@@ -101,7 +101,10 @@ def _back_target() -> str:
         return nxt
     ref = request.referrer
     if ref:
-        parts = urlsplit(ref)
+        try:
+            parts = urlsplit(ref)
+        except ValueError:  # a malformed Referer (e.g. "http://[") is ignored, never a 500
+            return "/"
         if parts.netloc == request.host:
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             if not path.startswith(current_app.config["CONSENT_URL_PREFIX"]):

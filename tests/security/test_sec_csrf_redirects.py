@@ -90,3 +90,11 @@ def test_back_links_refuse_open_redirect_payloads(shared_client, payload):  # C7
     for page in (prefs, prompt):
         links = [html.unescape(h) for h in re.findall(r'href="([^"]*)"', page)]
         assert links and not [h for h in links if "evil" in h or h.lower().startswith("javascript:")], links
+
+
+@pytest.mark.parametrize("referer", ["http://localhost[", "http://[::1", "http://]evil.example/", "//[", "\x7f"])
+def test_malformed_referer_is_ignored_not_a_500(shared_client, referer):  # found by the query-parameter fuzzer
+    for path in ("/consent/preferences", "/nearby"):
+        r = shared_client.get(path, headers={"Referer": referer})
+        assert r.status_code in (200, 403)
+        assert 'href="/"' in r.get_data(as_text=True)
