@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Response, jsonify, request
 
@@ -57,5 +57,5 @@ def wire_rate_limit(app: Flask) -> Any | None:
         headers_enabled=False,
     )
     view = app.view_functions[ENDPOINT]
-    app.view_functions[ENDPOINT] = limiter.limit(rate, methods=["POST"], on_breach=breached)(view)
+    app.view_functions[ENDPOINT] = cast(Any, limiter.limit(rate, methods=["POST"], on_breach=breached)(view))
     return limiter

@@ -184,10 +184,14 @@ class SQLStore:
         with self.engine.begin() as conn:
             if dialect in ("postgresql", "sqlite"):
                 if dialect == "postgresql":
-                    from sqlalchemy.dialects.postgresql import insert
+                    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                    stmt: Any = pg_insert(records)
                 else:
-                    from sqlalchemy.dialects.sqlite import insert
-                stmt = insert(records).on_conflict_do_nothing(index_elements=[records.c.id]).returning(records.c.id)
+                    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                    stmt = sqlite_insert(records)
+                stmt = stmt.on_conflict_do_nothing(index_elements=[records.c.id]).returning(records.c.id)
                 return len(conn.execute(stmt, rows).all())
             inserted = 0
             for row in rows:  # other databases: check first (not race-free; they lack a portable upsert)
