@@ -1,7 +1,7 @@
 """Load test: gunicorn with several workers on PostgreSQL, page views and consent posts mixed.
 
     CONSENT_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test \\
-        .venv/bin/python bench/load.py --duration 60 --workers 3 --clients 16
+        .venv/bin/python bench/load.py --duration 60 --workers 4 --threads 2 --clients 12
 
 Starts gunicorn on a loopback port with an app on a private PostgreSQL schema (dropped afterwards), drives it
 with ``--clients`` keep-alive visitors for ``--duration`` seconds (closed loop: each visitor sends its next
@@ -165,9 +165,9 @@ def _pct(values: list[float], q: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=60, help="seconds of load (default 60)")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker (gthread)")
-    parser.add_argument("--clients", type=int, default=16, help="concurrent keep-alive visitors")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker (gthread)")
+    parser.add_argument("--clients", type=int, default=12, help="concurrent keep-alive visitors")
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
     parser.add_argument("--post-share", type=float, default=0.2, help="share of requests that are consent posts")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
