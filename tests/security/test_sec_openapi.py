@@ -74,7 +74,7 @@ def test_schemathesis_against_the_live_app_finds_nothing(tmp_path):
             [sys.executable, "-m", "schemathesis.cli", "run", server.url + "/consent/openapi.json",
              "-H", f"X-CSRFToken: {token}", "-H", f"Cookie: session={session.cookies['session']}",
              "--max-examples", "60", "--phases", "examples,coverage,fuzzing", "--no-color"],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True, text=True, timeout=300, cwd=tmp_path,
         )
     finally:
         server.stop()
