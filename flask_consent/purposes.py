@@ -7,12 +7,12 @@ import fnmatch
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Union
+from types import MappingProxyType
 
 from .exc import ConfigurationError
 
 #: A text shown to visitors: one string, or one string per locale (``{"en": ..., "zh-HK": ...}``).
-Text = Union[str, Mapping[str, str]]
+Text = str | Mapping[str, str]
 
 #: The seven Google Consent Mode v2 consent types.
 GCM_TYPES: tuple[str, ...] = (
@@ -26,6 +26,8 @@ GCM_TYPES: tuple[str, ...] = (
 )
 
 NECESSARY = "necessary"
+#: The lifetime of a cookie that ends with the browsing session, in each built-in locale.
+SESSION_LIFETIME: Mapping[str, str] = MappingProxyType({"en": "session", "zh-HK": "瀏覽期間", "zh-CN": "会话期间"})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -50,15 +52,19 @@ def localise(text: Text | None, locale: str, fallback: str = "en") -> str:
 class Cookie:
     """A cookie (or a family of cookies, by glob ``pattern``) that a purpose sets.
 
-    ``lifetime`` is shown to visitors (``"session"``, ``"30 days"``); ``path`` and ``domain`` are the ones the
-    cookie is set with, so that withdrawing consent can expire it exactly.
+    ``lifetime`` is shown to visitors (``"30 days"`` or one text per locale; the default reads "session" in
+    each built-in locale); ``path`` and ``domain`` are the ones the cookie is set with, so that withdrawing
+    consent can expire it exactly.
     """
 
     pattern: str
-    lifetime: Text = "session"
+    lifetime: Text = field(default_factory=lambda: SESSION_LIFETIME)
     path: str = "/"
     domain: str | None = None
     description: Text = ""
+
+    def __hash__(self) -> int:  # texts may be per-locale mappings, which do not hash
+        return hash((self.pattern, self.path, self.domain))
 
     def matches(self, name: str) -> bool:
         """True when ``name`` is covered by this declaration."""
@@ -83,7 +89,9 @@ class Purpose:
     ``justification`` saying why its cookies are strictly necessary. ``version`` is bumped when what the
     purpose does changes materially (new vendor, new use); visitors who decided on an older version are
     asked again for this purpose only. ``gpc_opt_out`` purposes are refused when the browser sends a Global
-    Privacy Control signal. ``gcm`` lists the Google Consent Mode types this purpose grants.
+    Privacy Control signal. ``separate=True`` marks sensitive processing (location, microphone, camera) that
+    needs its own consent: it is never in the banner, "Accept all" never grants it, and it is asked just in
+    time (``@consent_required``) or ticked on its own in the preferences. ``gcm`` lists the Google Consent Mode types this purpose grants.
     """
 
     key: str
@@ -94,6 +102,7 @@ class Purpose:
     vendors: tuple[str, ...] = ()
     version: int = 1
     gpc_opt_out: bool = False
+    separate: bool = False
     gcm: tuple[str, ...] = ()
     justification: Text = ""
     refusal_effect: Text = ""
@@ -112,6 +121,7 @@ class Purpose:
         vendors: Iterable[str] = (),
         version: int = 1,
         gpc_opt_out: bool = False,
+        separate: bool = False,
         gcm: Iterable[str] = (),
         justification: Text = "",
         refusal_effect: Text = "",
@@ -140,6 +150,10 @@ class Purpose:
                 f"Purpose {key!r} names unknown Google Consent Mode types {unknown}; "
                 f"use some of {', '.join(GCM_TYPES)}."
             )
+        if required and separate:
+            raise ConfigurationError(
+                f"Purpose {key!r} cannot be both required and separate: a necessary purpose is never asked."
+            )
         if required and gpc_opt_out:
             raise ConfigurationError(
                 f"Purpose {key!r} cannot be both required and gpc_opt_out: a necessary purpose cannot be refused."
@@ -153,6 +167,7 @@ class Purpose:
         set_(self, "vendors", tuple(vendors))
         set_(self, "version", version)
         set_(self, "gpc_opt_out", bool(gpc_opt_out))
+        set_(self, "separate", bool(separate))
         set_(self, "gcm", gcm_t)
         set_(self, "justification", justification)
         set_(self, "refusal_effect", refusal_effect)
@@ -217,6 +232,7 @@ class PurposeRegistry(Mapping[str, Purpose]):
         self.required: tuple[Purpose, ...] = tuple(p for p in items.values() if p.required)
         self.optional_keys: frozenset[str] = frozenset(p.key for p in self.optional)
         self.gpc_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.gpc_opt_out)
+        self.separate_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.separate)
 
     def __getitem__(self, key: str) -> Purpose:
         return self._items[key]

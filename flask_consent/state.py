@@ -110,9 +110,11 @@ class ConsentState:
         return not self.due()
 
     def due(self) -> tuple[Purpose, ...]:
-        """The optional purposes the banner must ask about now."""
+        """The optional purposes the banner must ask about now (never the separate, just-in-time ones)."""
         return tuple(
-            p for p in self.registry.optional if self.current(p.key) is None and not self.gpc_honoured(p.key)
+            p
+            for p in self.registry.optional
+            if not p.separate and self.current(p.key) is None and not self.gpc_honoured(p.key)
         )
 
     @property
@@ -125,15 +127,15 @@ class ConsentState:
         """Why the banner is shown, or None when it is not."""
         if not self.needs_prompt:
             return None
-        if not self.decisions:
+        if all(k in self.registry.gpc_keys and not d.granted for k, d in self.decisions.items()):
+            # Only the signal has spoken so far: the visitor has not been asked anything yet.
             return "first_visit"
         if self.expired:
             return "expired"
         if self.policy_changed:
             return "policy_changed"
-        return "purpose_changed" if any(k in self.decisions for k in (p.key for p in self.due())) else (
-            "first_visit"
-        )
+        # A purpose whose version changed, or one added since the visitor chose: either way what we do changed.
+        return "purpose_changed"
 
     def granted_keys(self) -> list[str]:
         return [k for k in self.registry if self.granted(k)]
@@ -143,7 +145,7 @@ class ConsentState:
 
     def current_decisions(self) -> dict[str, Decision]:
         """Decisions still in force, keyed by purpose."""
-        return {k: d for k in self.decisions if (d := self.current(k)) is not None}  # type: ignore[misc]
+        return {k: d for k in self.decisions if (d := self.current(k)) is not None}
 
     # --- changing ----------------------------------------------------------------------------------------
 
@@ -175,6 +177,8 @@ class ConsentState:
             raise ChoiceError("The 'grant' action needs at least one optional purpose in 'purposes'.")
         now = now or self.now
         targets = list(listed) if action == "grant" else self.scope_keys(scope)
+        if action == "accept_all":  # sensitive purposes need their own consent (PIPL 29, C25)
+            targets = [k for k in targets if k not in self.registry.separate_keys]
         if action == "save":
             targets = list(dict.fromkeys([*targets, *listed]))
         new: dict[str, Decision] = {}
@@ -191,7 +195,12 @@ class ConsentState:
         return self._with(new, method=method, now=now, record_id=record_id)
 
     def apply_gpc(self, *, now: datetime | None = None, record_id: str | None = None) -> ConsentState | None:
-        """The state after honouring the GPC signal, or None when nothing is left to refuse."""
+        """The state after honouring the GPC signal, or None when it has nothing left to refuse.
+
+        The first request that honours the signal for a visitor turns it into stored refusals (one ``gpc``
+        record and a cookie), so the opt-out is proven and outlives the signal (C14, C19); a purpose that is
+        already refused, or explicitly granted under the signal, is left alone, so later requests write nothing.
+        """
         if not self.gpc:
             return None
         pending = [
