@@ -3,7 +3,7 @@
 Exit codes that scripts can rely on:
 
 * ``0`` done (``check``: no problems found);
-* ``1`` ``check`` found problems;
+* ``1`` ``check`` found problems, or ``flush`` could not replay the spool yet (the records stay spooled);
 * ``2`` usage error: unknown option or format, a bad date, an output file that cannot be written;
 * ``3`` the consent log could not be read or written (database unreachable, table missing).
 """
@@ -33,7 +33,10 @@ if TYPE_CHECKING:
 EXIT_PROBLEMS = 1
 EXIT_STORE = 3
 
-_EXIT_CODES_HELP = "Exit codes: 0 done, 1 problems found (check), 2 usage error, 3 consent log unavailable."
+_EXIT_CODES_HELP = (
+    "Exit codes: 0 done, 1 problems found (check) or records still spooled (flush), 2 usage error, "
+    "3 consent log unavailable."
+)
 
 consent_cli = AppGroup("consent", help=f"Manage the consent log of flask_consent.\n\n{_EXIT_CODES_HELP}")
 
@@ -321,3 +324,21 @@ def purge(before: datetime, batch_size: int, dry_run: bool, progress: bool | Non
         else:
             deleted = store.purge(before, batch_size=batch_size)
     click.echo(f"Deleted {deleted} records created before {before.isoformat()}.")
+
+
+@consent_cli.command("flush", epilog=_EXIT_CODES_HELP)
+def flush() -> None:
+    """Replay consent records spooled during a database outage into the consent log.
+
+    Safe to run at any time, twice, or from several machines sharing the instance folder: a record already in
+    the log is not written again. Exits 1 when the log still cannot be written (the records stay spooled).
+    """
+    ext = _ext()
+    if not ext.spool.pending():
+        click.echo("The spool is empty.")
+        return
+    try:
+        count = ext.flush_spool()
+    except Exception as exc:  # noqa: BLE001 - any store failure: report it, keep the spool, exit non-zero
+        raise click.ClickException(f"The consent log cannot be written yet ({exc}); records stay spooled.") from exc
+    click.echo(f"Replayed {count} spooled record(s).")

@@ -171,6 +171,35 @@ class SQLStore:
         with self.engine.begin() as conn:
             conn.execute(records.insert(), [_to_row(record)])
 
+    def append_idempotent(self, batch: list[ConsentRecord]) -> int:
+        """Insert records whose id is not in the log yet; return how many were new.
+
+        ``INSERT ... ON CONFLICT (id) DO NOTHING`` on SQLite and PostgreSQL, so replaying the outage spool twice,
+        or from two processes at once, never duplicates a record.
+        """
+        rows = [_to_row(r) for r in batch]
+        if not rows:
+            return 0
+        dialect = self.engine.dialect.name
+        with self.engine.begin() as conn:
+            if dialect in ("postgresql", "sqlite"):
+                if dialect == "postgresql":
+                    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                    stmt: Any = pg_insert(records)
+                else:
+                    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                    stmt = sqlite_insert(records)
+                stmt = stmt.on_conflict_do_nothing(index_elements=[records.c.id]).returning(records.c.id)
+                return len(conn.execute(stmt, rows).all())
+            inserted = 0
+            for row in rows:  # other databases: check first (not race-free; they lack a portable upsert)
+                if conn.execute(sa.select(records.c.id).where(records.c.id == row["id"])).first() is None:
+                    conn.execute(records.insert(), row)
+                    inserted += 1
+            return inserted
+
     def history(
         self, subject_id: str | None, user_id: str | None = None, limit: int = 100
     ) -> list[ConsentRecord]:
