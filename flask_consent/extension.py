@@ -190,7 +190,7 @@ class Consent:
                 policy_version=self.policy_version,
                 max_age=self.max_age,
                 now=now,
-                gpc=request.headers.get("Sec-GPC") == "1",
+                gpc=gpc_signal(),
             )
         return r.state
 
@@ -204,7 +204,7 @@ class Consent:
         if not self._checked_views:
             self._check_views(current_app)
             self._checked_views = True
-        if request.headers.get("Sec-GPC") == "1":
+        if gpc_signal():
             before = self.state()
             after = before.apply_gpc(record_id=new_id(16))
             if after is not None:
@@ -426,12 +426,13 @@ class Consent:
         state = self.state()
         live = any(state.granted(k) for k in keys)
         parts = [Markup(' data-consent="%s"') % " ".join(keys)]
+        # The inert tag carries the nonce too: the banner script copies it when it activates the tag.
+        nonce = self.nonce()
+        if nonce:
+            parts.append(Markup(' nonce="%s"') % nonce)
         if live:
             if src:
                 parts.append(Markup(' src="%s"') % src)
-            nonce = self.nonce()
-            if nonce:
-                parts.append(Markup(' nonce="%s"') % nonce)
         else:
             parts.append(Markup(' type="text/plain"'))
             if src:
@@ -506,6 +507,17 @@ def _attrs(attrs: dict[str, Any], skip_type: bool = False) -> list[Markup]:
         else:
             out.append(Markup(' %s="%s"') % (attr, value))
     return out
+
+
+def gpc_signal() -> bool:
+    """True when the request carries a Global Privacy Control signal.
+
+    That is ``Sec-GPC: 1`` from the browser, or ``X-GPC: 1``, which the banner script sends when
+    ``navigator.globalPrivacyControl`` is true (page scripts cannot set ``Sec-`` headers). Either one can
+    only refuse purposes, never grant them, so accepting it from a script is safe.
+    """
+    headers = request.headers
+    return headers.get("Sec-GPC") == "1" or headers.get("X-GPC") == "1"
 
 
 def _user_id() -> str | None:
