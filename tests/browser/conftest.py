@@ -25,6 +25,8 @@ NECESSARY_COOKIES = {"consent", "session"}
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Test shop</title>
+{#- The page has a gated-iframe placeholder: its style must not arrive after it has been laid out. #}
+<link rel="stylesheet" href="{{ url_for('consent.static', filename='consent/consent.css') }}">
 <script nonce="{{ g.nonce }}">window.gtagLog=[];window.gatedLog=[];window.dataLayer=[];
 window.gtag=function(){gtagLog.push(Array.prototype.slice.call(arguments))};</script>
 {{ consent_gcm_default() }}
@@ -143,16 +145,23 @@ def shop(live_server: Callable[[Flask], LiveServer], tmp_path: Any) -> Shop:
 
 @pytest.fixture
 def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Open a page in a fresh context: ``js``, ``width``/``height``, ``dark``, ``gpc`` (navigator only)."""
+    """Open a page in a fresh context: ``js``, ``width``/``height``, ``dark``, ``gpc`` (navigator only).
+
+    ``no_banner_script`` keeps JavaScript on but never loads consent.js: the page is exactly what a visitor
+    without JavaScript gets, and tools that need JavaScript (axe) can still inspect it.
+    """
     contexts = []
 
-    def open_(js: bool = True, width: int = 1280, height: int = 800, dark: bool = False, gpc: bool = False) -> Page:
+    def open_(js: bool = True, width: int = 1280, height: int = 800, dark: bool = False, gpc: bool = False,
+              no_banner_script: bool = False) -> Page:
         ctx = browser.new_context(
             java_script_enabled=js, viewport={"width": width, "height": height},
             color_scheme="dark" if dark else "light", reduced_motion="reduce",
         )
         contexts.append(ctx)
         ctx.set_default_timeout(TIMEOUT_MS)
+        if no_banner_script:
+            ctx.route("**/consent/consent.js", lambda route: route.abort())
         if gpc:
             ctx.add_init_script("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})")
         # Collect CSP violations from the very start of every document.
