@@ -197,7 +197,7 @@ def test_banner_overlays_without_layout_shift(shop: Shop, open_page) -> None:  #
     page = open_page()
     # Cumulative layout shift counts shifts without recent input (opening "Customise" is input).
     page.add_init_script("window.shifts = 0; new PerformanceObserver(l => l.getEntries().forEach(e => { "
-                         "if (!e.hadRecentInput) shifts += e.value; })).observe({type: 'layout-shift', buffered: true})")
+                         "if (!e.hadRecentInput) shifts += e.value; })).observe({type: 'layout-shift', buffered: 1})")
     page.goto(shop.url + "/")
     page.evaluate("flaskConsent.state()")
     page.locator("#consent-banner summary").click()
