@@ -1,14 +1,15 @@
-// flask_consent banner: enhances the server-rendered forms (they work without it). See README "Banner script".
+// flask_consent banner script; the forms work without it. See README, "Banner script".
 const d = document, de = d.documentElement, $ = (i) => d.getElementById(i);
-const url = (p) => new URL("../../" + p, import.meta.url).pathname; // served at <prefix>/static/consent/
-// Scripts cannot send Sec-GPC; the server reads X-GPC the same way.
+const el = (t, o) => Object.assign(d.createElement(t), o);
+const url = (p) => new URL("../../" + p, import.meta.url).pathname; // <prefix>/static/consent/
+// Scripts cannot send Sec-GPC: X-GPC instead.
 const gpc = navigator.globalPrivacyControl === true;
 const req = (p, o = {}) => fetch(p, { credentials: "same-origin", cache: "no-store", ...o, headers: { ...o.headers, ...(gpc && { "X-GPC": "1" }) } });
 const ok = (e, g) => e.dataset.consent.split(" ").some((k) => g.includes(k));
 let cur = null, chain = Promise.resolve();
 let ready = req(url("state")).then((r) => r.json()).then((s) => (cur = s), () => null);
 
-// WCAG 2.4.11: --consent-h feeds scroll-padding-bottom so focus never hides under the banner.
+// WCAG 2.4.11: scroll-padding-bottom follows the banner height.
 const ro = new ResizeObserver(() => pad());
 const pad = () => {
   const e = $("consent-banner") || $("consent-reopen");
@@ -20,12 +21,12 @@ const pad = () => {
 const activate = (g) => {
   for (const o of d.querySelectorAll('script[type="text/plain"][data-consent]')) {
     if (!ok(o, g)) continue;
-    const s = d.createElement("script"), src = o.dataset.src;
+    const s = el("script"), src = o.dataset.src;
     for (const a of o.attributes) if (!/^(type|nonce|data-src)$/.test(a.name)) s.setAttribute(a.name, a.value);
     s.nonce = o.nonce;
     s.text = o.text;
     o.removeAttribute("data-consent");
-    // One at a time, so scripts run in document order.
+    // In document order.
     chain = chain.then(() => new Promise((done) => {
       if (src) { s.onload = s.onerror = done; s.src = src; }
       o.replaceWith(s);
@@ -34,27 +35,19 @@ const activate = (g) => {
   }
   for (const ph of d.querySelectorAll(".consent-placeholder[data-consent]")) {
     if (!ok(ph, g)) continue;
-    const f = d.createElement("iframe"), had = ph.contains(d.activeElement);
-    f.src = ph.dataset.src;
-    f.title = ph.dataset.title;
+    const f = el("iframe", { src: ph.dataset.src, title: ph.dataset.title }), had = ph.contains(d.activeElement);
     f.dataset.consent = ph.dataset.consent;
     ph.replaceWith(f);
     if (had) f.focus();
   }
 };
 
-// Put the "Privacy choices" control in place of the banner or the inline choices.
 const dock = (p) => {
   let r = $("consent-reopen");
   if (!r) {
-    const a = d.createElement("aside");
-    a.className = "consent-dock";
-    a.lang = p.lang;
-    a.setAttribute("aria-label", p.dataset.reopen);
-    r = a.appendChild(d.createElement("a"));
-    r.id = r.className = "consent-reopen";
-    r.href = p.dataset.preferences;
-    r.textContent = p.dataset.reopen;
+    const a = el("aside", { className: "consent-dock", lang: p.lang }), t = p.dataset.reopen;
+    a.setAttribute("aria-label", t);
+    r = a.appendChild(el("a", { id: "consent-reopen", className: "consent-reopen", href: p.dataset.preferences, textContent: t }));
     p.after(a);
   }
   const had = p.contains(d.activeElement);
@@ -71,7 +64,7 @@ const decided = (s, f) => {
   d.dispatchEvent(new CustomEvent("consent:change", { detail: { granted: s.granted, denied: s.denied } }));
   if (typeof gtag == "function") gtag("consent", "update", s.gcm);
   if (f.closest(".consent-page")) return location.assign(f.elements.next.value || "/");
-  // What already ran cannot be unloaded: reload a page the server renders without it.
+  // Scripts that ran cannot be unloaded.
   if ([...ran].some((e) => !ok(e, s.granted))) return location.reload();
   const p = f.closest(".consent-banner") || (!s.banner_due && $("consent-banner"));
   if (p) dock(p);
@@ -93,30 +86,25 @@ d.addEventListener("submit", async (e) => {
     if (!r.ok) throw r;
     s = await r.json();
   } catch {
-    // Post the form the plain way; the server answers with a page that explains.
-    if (b && b.name) f.append(Object.assign(d.createElement("input"), { type: "hidden", name: b.name, value: b.value }));
+    // Fall back to a plain post.
+    if (b && b.name) f.append(el("input", { type: "hidden", name: b.name, value: b.value }));
     return f.submit();
   }
   decided(s, f);
 });
 
-// Open the choices: the banner's second layer, or the preferences form inline with the stored state.
+// Open the choices: the second layer, or the preferences inline.
 const show = async () => {
   let p = $("consent-banner");
   if (!p) {
     const r = await req(url("preferences") + "?next=" + encodeURIComponent(location.pathname + location.search));
     if (!r.ok) throw r;
     const src = new DOMParser().parseFromString(await r.text(), "text/html");
-    const f = src.querySelector("form[data-consent-form]"), h = d.createElement("h2");
-    h.id = "consent-panel-title";
-    h.className = "consent-title";
-    h.textContent = src.querySelector("h1").textContent;
+    const f = src.querySelector("form[data-consent-form]");
+    const h = el("h2", { id: "consent-panel-title", className: "consent-title", textContent: src.querySelector("h1").textContent });
     f.prepend(h, src.querySelector(".consent-intro"));
     f.querySelector(".consent-close").hidden = false;
-    p = d.createElement("section");
-    p.id = "consent-banner";
-    p.className = "consent-banner consent-panel";
-    p.lang = src.documentElement.lang;
+    p = el("section", { id: "consent-banner", className: "consent-banner consent-panel", lang: src.documentElement.lang });
     p.setAttribute("role", "region");
     p.setAttribute("aria-labelledby", h.id);
     p.append(f);
@@ -139,7 +127,7 @@ d.addEventListener("click", (e) => {
   if (t.closest(".consent-close")) dock(t.closest(".consent-panel"));
 });
 
-// Esc closes the second layer or the inline choices and returns focus to what opened it.
+// Esc closes; focus goes back to the opener.
 d.addEventListener("keydown", (e) => {
   const t = e.target, m = t.closest && t.closest(".consent-more[open]"), p = t.closest && t.closest(".consent-panel");
   if (e.key != "Escape") return;
@@ -152,5 +140,4 @@ d.addEventListener("keydown", (e) => {
 addEventListener("resize", pad);
 pad();
 
-// granted(key): from the last known state (false until loaded); state(): a promise of GET /consent/state.
 window.flaskConsent = { granted: (k) => !!cur && cur.granted.includes(k), state: () => ready, show };
