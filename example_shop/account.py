@@ -1,0 +1,75 @@
+"""Members: register, sign in and out, profile, favourites and orders. Browsing needs no account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from .extensions import db, login_manager
+from .forms import LoginForm, ProfileForm, RegisterForm, SimpleForm, local_path
+from .models import Favourite, Order, User
+from .seed import hash_password
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> str | Response:
+    form = RegisterForm()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
+            form.email.errors = [*form.email.errors, "An account with this e-mail already exists."]
+        else:
+            user = User(email=email, name=form.name.data or "", password_hash=hash_password(form.password.data or ""))
+            db.session.add(user)
+            db.session.commit()
+            login_user(user)
+            return redirect(url_for("account.profile"), 303)
+    return render_template("account/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        user = db.session.scalar(db.select(User).where(User.email == email))
+        if user is not None and check_password_hash(user.password_hash, form.password.data or ""):
+            login_user(user, remember=bool(form.remember.data))
+            return redirect(local_path(request.args.get("next")) or url_for("shop.index"), 303)
+        form.password.errors = [*form.password.errors, "E-mail or password is wrong."]
+    return render_template("account/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    if SimpleForm().validate_on_submit():
+        logout_user()
+        session.pop("cart", None)
+    return redirect(url_for("shop.index"), 303)
+
+
+@bp.route("/", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response:
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        current_user.name = form.name.data or ""
+        current_user.phone = form.phone.data or ""
+        current_user.address = form.address.data or ""
+        db.session.commit()
+        flash("Your profile is saved.")
+        return redirect(url_for("account.profile"), 303)
+    orders = db.session.scalars(
+        db.select(Order).where(Order.user_id == current_user.id).order_by(Order.created_at.desc())
+    ).all()
+    favourites = db.session.scalars(db.select(Favourite).where(Favourite.user_id == current_user.id)).all()
+    return render_template("account/profile.html", form=form, orders=orders, favourites=favourites)

@@ -1,0 +1,179 @@
+"""The shop's tables: catalogue, members, orders, the recommendation inputs, stores and data requests.
+
+Which rows hold personal data matters for the privacy centre: ``User``, ``Review``, ``Favourite``, ``Order``
+(consignee, address, phone), ``BrowsingEvent``, ``AnalyticsEvent``, ``PartnerShare`` and ``DataRequest``.
+Cancelling an account deletes or anonymises every one of them (see ``privacy.cancel_account``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+    """A member. Passwords are stored as Werkzeug hashes, never in clear."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(400), default="")
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Product(db.Model):  # type: ignore[name-defined,misc]
+    """A product. ``colour`` drives both its generated picture and the photo search."""
+
+    __tablename__ = "products"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    price_cents: Mapped[int]
+    colour: Mapped[str] = mapped_column(String(7))
+    sold: Mapped[int] = mapped_column(default=0)
+
+    @property
+    def price(self) -> str:
+        return f"HK${self.price_cents / 100:,.2f}"
+
+    @property
+    def rgb(self) -> tuple[int, int, int]:
+        c = self.colour.lstrip("#")
+        return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+class Review(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "reviews"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    rating: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    user: Mapped[User] = relationship()
+
+
+class Favourite(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "favourites"
+    __table_args__ = (UniqueConstraint("user_id", "product_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    product: Mapped[Product] = relationship()
+
+
+class Order(db.Model):  # type: ignore[name-defined,misc]
+    """An order. ``user_id`` and the consignee fields are cleared when the member cancels their account;
+    the lines and totals stay for the shop's accounts."""
+
+    __tablename__ = "orders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
+    consignee: Mapped[str] = mapped_column(String(120))
+    address: Mapped[str] = mapped_column(String(400))
+    phone: Mapped[str] = mapped_column(String(40))
+    total_cents: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    lines: Mapped[list[OrderLine]] = relationship(cascade="all, delete-orphan")
+
+    @property
+    def total(self) -> str:
+        return f"HK${self.total_cents / 100:,.2f}"
+
+
+class OrderLine(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "order_lines"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    quantity: Mapped[int]
+    price_cents: Mapped[int]
+    product: Mapped[Product] = relationship()
+
+
+class BrowsingEvent(db.Model):  # type: ignore[name-defined,misc]
+    """A product view, recorded only while ``recommendations`` is granted, deleted when it is withdrawn.
+
+    Keyed by the consent subject id (a random id from the consent cookie) and, for members, the user id.
+    """
+
+    __tablename__ = "browsing_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    viewed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    product: Mapped[Product] = relationship()
+
+
+class AnalyticsEvent(db.Model):  # type: ignore[name-defined,misc]
+    """A page-view beacon of the analytics stand-in, keyed by its ``_shop_analytics`` cookie id."""
+
+    __tablename__ = "analytics_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visitor: Mapped[str] = mapped_column(String(64), index=True)
+    path: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PartnerShare(db.Model):  # type: ignore[name-defined,misc]
+    """An order shared with a partner (the partner stand-in's inbox), only with ``third_party_sharing``."""
+
+    __tablename__ = "partner_shares"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
+    partner: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Store(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "stores"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    district: Mapped[str] = mapped_column(String(60), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    lat: Mapped[float]
+    lng: Mapped[float]
+    offers: Mapped[list[Offer]] = relationship(cascade="all, delete-orphan")
+
+
+class Offer(db.Model):  # type: ignore[name-defined,misc]
+    __tablename__ = "offers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    text: Mapped[str] = mapped_column(String(200))
+    product: Mapped[Product] = relationship()
+
+
+class DataRequest(db.Model):  # type: ignore[name-defined,misc]
+    """A data access, correction or deletion request, tracked against the 15-day target and the PDPO's
+    40-day limit (``deadlines.py``)."""
+
+    __tablename__ = "data_requests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    user: Mapped[User | None] = relationship()

@@ -1,0 +1,192 @@
+"""The privacy centre (``/privacy``) and the shop's privacy policy (``/privacy/policy``).
+
+The centre shows the visitor's current choices and consent history, hands out all their data as JSON,
+takes data requests (tracked against the 15-day target and the PDPO's 40-day limit, C27) and cancels
+accounts.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, cast
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, logout_user
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from flask_consent import current_consent
+
+from .data_requests import requests_of
+from .deadlines import LEGAL_DAYS, TARGET_DAYS
+from .extensions import db
+from .forms import CancelForm, DataRequestForm
+from .i18n import current_locale
+from .models import (
+    AnalyticsEvent,
+    BrowsingEvent,
+    DataRequest,
+    Favourite,
+    Order,
+    PartnerShare,
+    Review,
+    User,
+)
+
+bp = Blueprint("privacy", __name__, url_prefix="/privacy")
+
+
+def _consent_ext() -> Any:
+    return current_app.extensions["consent"]
+
+
+def _member_id() -> int | None:
+    return int(current_user.id) if current_user.is_authenticated else None
+
+
+def _consent_records() -> list[dict[str, Any]]:
+    member = _member_id()
+    records = _consent_ext().store.history(current_consent.subject_id, str(member) if member else None)
+    return [r.to_dict() for r in records]
+
+
+def _centre(cancel_form: CancelForm) -> str:
+    member = _member_id()
+    return render_template(
+        "privacy/centre.html",
+        purposes=_consent_ext().declaration(current_locale()),
+        records=_consent_records(),
+        requests=requests_of(member) if member else [],
+        request_form=DataRequestForm(),
+        cancel_form=cancel_form,
+        target_days=TARGET_DAYS,
+        legal_days=LEGAL_DAYS,
+    )
+
+
+@bp.get("")
+def centre() -> str:
+    return _centre(CancelForm())
+
+
+@bp.get("/")
+def centre_slash() -> Response:
+    """``/privacy/`` as typed by hand: the centre lives at ``/privacy``."""
+    return redirect(url_for("privacy.centre"), 308)
+
+
+@bp.get("/policy")
+def policy() -> str:
+    ext = _consent_ext()
+    return render_template(
+        "privacy/policy.html", purposes=ext.declaration(current_locale()), version=ext.policy_version,
+        target_days=TARGET_DAYS, legal_days=LEGAL_DAYS,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def collect_data() -> dict[str, Any]:
+    """Everything the shop holds about this visitor (and member, when signed in)."""
+    member = _member_id()
+    subject = current_consent.subject_id
+    history_filter = [BrowsingEvent.subject_id == subject] if subject else []
+    data: dict[str, Any] = {"generated_at": _iso(datetime.now(timezone.utc)), "consent_subject_id": subject}
+    if member:
+        user = current_user
+        history_filter.append(BrowsingEvent.user_id == member)
+        data["profile"] = {"email": user.email, "name": user.name, "phone": user.phone, "address": user.address,
+                           "created_at": _iso(user.created_at)}
+        data["orders"] = [
+            {"id": o.id, "created_at": _iso(o.created_at), "consignee": o.consignee, "address": o.address,
+             "phone": o.phone, "total_cents": o.total_cents,
+             "lines": [{"product": ln.product.name, "quantity": ln.quantity, "price_cents": ln.price_cents}
+                       for ln in o.lines]}
+            for o in db.session.scalars(db.select(Order).where(Order.user_id == member))
+        ]
+        data["favourites"] = [f.product.name for f in db.session.scalars(
+            db.select(Favourite).where(Favourite.user_id == member))]
+        data["reviews"] = [{"product_id": r.product_id, "rating": r.rating, "body": r.body,
+                            "created_at": _iso(r.created_at)}
+                           for r in db.session.scalars(db.select(Review).where(Review.user_id == member))]
+        data["shared_with_partners"] = [{"order_id": s.order_id, "partner": s.partner, "data": json.loads(s.payload)}
+                                        for s in db.session.scalars(
+                                            db.select(PartnerShare).where(PartnerShare.user_id == member))]
+        data["data_requests"] = [{"kind": q.kind, "status": q.status, "created_at": _iso(q.created_at),
+                                  "target_due": q.target_due.isoformat(), "legal_due": q.legal_due.isoformat()}
+                                 for q in requests_of(member)]
+    data["browsing_history"] = [
+        {"product": e.product.name, "viewed_at": _iso(e.viewed_at)}
+        for e in db.session.scalars(db.select(BrowsingEvent).where(db.or_(*history_filter)))
+    ] if history_filter else []
+    visitor = request.cookies.get("_shop_analytics")
+    data["analytics_page_views"] = [
+        {"path": e.path, "at": _iso(e.created_at)}
+        for e in db.session.scalars(db.select(AnalyticsEvent).where(AnalyticsEvent.visitor == visitor))
+    ] if visitor else []
+    data["consent_records"] = _consent_records()
+    return data
+
+
+@bp.get("/download")
+def download() -> Response:
+    response = current_app.response_class(
+        json.dumps(collect_data(), ensure_ascii=False, indent=2), mimetype="application/json"
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/requests")
+@login_required
+def new_request() -> Response:
+    form = DataRequestForm()
+    if form.validate_on_submit():
+        db.session.add(DataRequest(user_id=current_user.id, kind=form.kind.data, details=form.details.data or ""))
+        db.session.commit()
+        flash(f"Request received. We aim to answer within {TARGET_DAYS} days and always within {LEGAL_DAYS}.")
+    else:
+        flash("Please choose the kind of request.")
+    return redirect(url_for("privacy.centre", _anchor="requests"), 303)
+
+
+def cancel_account(user: User) -> None:
+    """Delete a member's personal data and anonymise what the shop must keep.
+
+    Deleted: the account, reviews, favourites, browsing history, data requests and anything queued for
+    partners. Kept without identity: order lines and totals (the shop's accounts), with consignee, address,
+    phone and the link to the account cleared; and the consent records, which stay as proof of what was
+    consented but lose the user id (``store.unlink_user``) - they keep only the random subject id of the
+    device's consent cookie, which names no one.
+    """
+    uid = user.id
+    subject = current_consent.subject_id
+    for model in (Review, Favourite, PartnerShare, DataRequest):
+        db.session.execute(db.delete(model).where(model.user_id == uid))
+    who = [BrowsingEvent.user_id == uid] + ([BrowsingEvent.subject_id == subject] if subject else [])
+    db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
+    db.session.execute(
+        db.update(Order).where(Order.user_id == uid).values(user_id=None, consignee="", address="", phone="")
+    )
+    db.session.delete(user)
+    db.session.commit()
+    _consent_ext().store.unlink_user(str(uid))
+
+
+@bp.post("/cancel")
+@login_required
+def cancel() -> tuple[str, int] | Response:
+    form = CancelForm()
+    user = cast(User, current_user._get_current_object())
+    if form.validate_on_submit() and check_password_hash(user.password_hash, form.password.data or ""):
+        logout_user()
+        cancel_account(user)
+        session.clear()
+        flash("Your account and personal data have been deleted.")
+        return redirect(url_for("shop.index"), 303)
+    form.password.errors = [*form.password.errors, "Please confirm with your password and tick the box."]
+    return _centre(form), 400

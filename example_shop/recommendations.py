@@ -1,0 +1,82 @@
+"""Recommendations: personalised only with the ``recommendations`` purpose, bestsellers otherwise (C26).
+
+Browsing history is recorded only while the purpose is granted; withdrawing it deletes what was recorded
+(``withdrawal.py``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from flask import request
+from flask_login import current_user
+
+from flask_consent import current_consent
+
+from .extensions import db
+from .models import BrowsingEvent, Favourite, Order, OrderLine, Product
+from .retention import purge_history
+
+RECENT_COOKIE = "recs_recent"
+RECENT_MAX = 6
+
+
+def bestsellers(limit: int = 8) -> list[Product]:
+    """The non-personalised alternative: the same list for everyone."""
+    return list(db.session.scalars(db.select(Product).order_by(Product.sold.desc(), Product.id).limit(limit)))
+
+
+def _member_id() -> int | None:
+    return int(current_user.id) if current_user.is_authenticated else None
+
+
+def record_view(product: Product) -> bool:
+    """Note a product view for recommendations, only when the visitor allowed it. Returns True if recorded."""
+    if not current_consent.granted("recommendations") or not current_consent.subject_id:
+        return False
+    purge_history()
+    db.session.add(BrowsingEvent(subject_id=current_consent.subject_id, user_id=_member_id(), product_id=product.id))
+    db.session.commit()
+    return True
+
+
+def recent_ids() -> list[int]:
+    """Product ids of the ``recs_recent`` cookie (set only with consent; see ``shop.product``)."""
+    raw = request.cookies.get(RECENT_COOKIE, "")
+    return [int(x) for x in raw.split(".") if x.isdigit()][:RECENT_MAX]
+
+
+def recent_cookie_value(product_id: int) -> str:
+    ids = [product_id, *(i for i in recent_ids() if i != product_id)][:RECENT_MAX]
+    return ".".join(map(str, ids))
+
+
+def personalised(limit: int = 8) -> list[Product]:
+    """Products from the categories the visitor viewed, favourited and bought most, best sellers first,
+    leaving out what they already bought. Empty while nothing is known about the visitor yet."""
+    subject = current_consent.subject_id
+    member = _member_id()
+    weights: Counter[str] = Counter()
+    bought: set[int] = set()
+    views = db.select(BrowsingEvent).where(
+        db.or_(BrowsingEvent.subject_id == subject, BrowsingEvent.user_id == member) if member
+        else BrowsingEvent.subject_id == subject
+    )
+    for event in db.session.scalars(views):
+        weights[event.product.category] += 1
+    if member:
+        for fav in db.session.scalars(db.select(Favourite).where(Favourite.user_id == member)):
+            weights[fav.product.category] += 3
+        lines = db.select(OrderLine).join(Order).where(Order.user_id == member)
+        for line in db.session.scalars(lines):
+            weights[line.product.category] += 2
+            bought.add(line.product_id)
+    if not weights:
+        return []
+    ranked = [c for c, _ in weights.most_common()]
+    candidates = db.session.scalars(db.select(Product).where(Product.category.in_(ranked))).all()
+    picks = sorted(
+        (p for p in candidates if p.id not in bought),
+        key=lambda p: (ranked.index(p.category), -p.sold, p.id),
+    )
+    return picks[:limit]

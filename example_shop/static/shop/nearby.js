@@ -1,0 +1,62 @@
+// "Find stores near me": asks the browser for its position only when the visitor presses the button, on a
+// page that is served only after they allowed the location purpose. The position goes to the server once,
+// in a POST body (never in a URL that could be logged), and is not stored.
+const button = document.getElementById("locate");
+const status = document.getElementById("nearby-status");
+const list = document.getElementById("nearby-results");
+
+const show = (stores) => {
+  list.replaceChildren();
+  for (const store of stores) {
+    const item = document.createElement("li");
+    item.className = "store";
+    const heading = document.createElement("h3");
+    heading.textContent = `${store.name} (${store.distance_km} km)`;
+    const where = document.createElement("p");
+    where.textContent = `${store.address}, ${store.district}`;
+    const offers = document.createElement("ul");
+    for (const offer of store.offers) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = offer.url;
+      a.textContent = offer.text;
+      li.append(a);
+      offers.append(li);
+    }
+    item.append(heading, where, offers);
+    list.append(item);
+  }
+};
+
+const locate = () => {
+  status.textContent = "Asking your browser for your position…";
+  navigator.geolocation.getCurrentPosition(
+    async ({ coords }) => {
+      const token = document.querySelector('meta[name="csrf-token"]');
+      const res = await fetch(button.dataset.endpoint, {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token ? token.content : "" },
+        body: JSON.stringify({ lat: Number(coords.latitude.toFixed(4)), lng: Number(coords.longitude.toFixed(4)) }),
+      });
+      if (!res.ok) {
+        status.textContent = "Could not find stores. Choose your district below instead.";
+        return;
+      }
+      const data = await res.json();
+      status.textContent = data.in_hong_kong
+        ? "The three stores nearest to you:"
+        : "You seem to be outside Hong Kong; these are our nearest stores:";
+      show(data.stores);
+    },
+    () => {
+      status.textContent = "Your browser did not share a position. Choose your district below instead.";
+    },
+    { maximumAge: 60000, timeout: 15000 },
+  );
+};
+
+if (button && "geolocation" in navigator) {
+  button.hidden = false;
+  button.addEventListener("click", locate);
+}
