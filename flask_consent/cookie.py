@@ -71,7 +71,7 @@ def _parse(data: Any, signed_at: int) -> Payload | None:
         if granted not in (0, 1) or version < 1 or (rest and rest[0] not in (0, 1)):
             return None
         decisions[key] = Decision(bool(granted), version, bool(rest and rest[0]))
-    return Payload(c, s, r, p, t, m, decisions, signed_at)
+    return Payload(str(c), str(s), r, p, t, m, decisions, signed_at)
 
 
 class CookieCodec:
@@ -84,7 +84,7 @@ class CookieCodec:
     """
 
     def __init__(self, secret_keys: Iterable[str | bytes], *, salt: str = SALT, cache_size: int = 4096):
-        keys = [k for k in secret_keys if k]
+        keys = [k.encode() if isinstance(k, str) else k for k in secret_keys if k]
         self._serializer = URLSafeTimedSerializer(keys, salt=salt)
         self._decode_cached = lru_cache(maxsize=cache_size)(self._decode_uncached)
 

@@ -10,7 +10,7 @@ from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .extension import Consent, _req
-from .forms import safe_next
+from .forms import current_path, home, safe_next
 from .views import wants_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -58,10 +58,12 @@ def refuse(ext: Consent, key: str) -> Response:
         return response
     _req().rendered = True
     purpose = ext.registry[key]
-    back = safe_next(request.args.get("back")) or _referrer_path() or "/"
+    back = safe_next(request.args.get("back")) or _referrer_path() or home(request)
+    # After allowing, the browser comes back with a GET: to the page itself, or for a refused form post
+    # (which a redirect cannot repeat) to the page that held the form.
+    again = current_path(request) if request.method == "GET" else back
     html = render_template(
-        "consent/prompt.html",
-        **ext.template_context(purpose=purpose, next=request.full_path.rstrip("?"), back=back),
+        "consent/prompt.html", **ext.template_context(purpose=purpose, next=again, back=back)
     )
     response = current_app.make_response((html, 403))
     response.vary.add("Cookie")
@@ -78,6 +80,6 @@ def _referrer_path() -> str | None:
     if parts.netloc != request.host:
         return None
     path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if path == request.full_path.rstrip("?"):
+    if path == current_path(request):
         return None
     return safe_next(path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Mapping
 
 from werkzeug.wrappers import Response
@@ -13,11 +14,23 @@ from .state import ConsentState
 log = logging.getLogger("flask_consent")
 
 UNDECLARED_MODES = ("warn", "block", "allow")
+_GLOB = re.compile(r"[*?\[]")
 
 
 def _is_deletion(header: str) -> bool:
-    lowered = header.lower()
-    return "max-age=0" in lowered or "expires=thu, 01 jan 1970" in lowered
+    """True when ``header`` only removes a cookie (Max-Age <= 0 or an expiry in 1970).
+
+    Only the attributes are read, never the value, so a cookie whose value merely contains "max-age=0"
+    cannot slip past the filter.
+    """
+    for attr in header.split(";")[1:]:
+        name, _, value = attr.strip().partition("=")
+        name = name.lower()
+        if name == "max-age" and value.strip().lstrip("-").isdigit() and int(value) <= 0:
+            return True
+        if name == "expires" and "1970" in value:
+            return True
+    return False
 
 
 def filter_set_cookies(
@@ -44,7 +57,8 @@ def filter_set_cookies(
             continue
         purpose = registry.purpose_of_cookie(name)
         if purpose is None:
-            if seen("undeclared", name):
+            # Noted for ``flask consent audit`` in every mode; "allow" is the explicit choice not to be warned.
+            if seen("undeclared", name) and undeclared != "allow":
                 log.warning(
                     "Cookie %r is set but no Purpose declares it; add it to a Purpose's cookies=[...] "
                     "(CONSENT_UNDECLARED_COOKIES=%r).", name, undeclared,
@@ -70,16 +84,24 @@ def expire_withdrawn(
     secure: bool,
     samesite: str | None,
 ) -> list[str]:
-    """Expire every cookie the request carried that belongs to a withdrawn purpose, with its declared
-    path and domain, so HttpOnly cookies that page scripts cannot touch go too. Returns the names."""
+    """Expire the cookies of withdrawn purposes, with their declared path and domain, so HttpOnly cookies
+    that page scripts cannot touch go too. Returns the names.
+
+    Every cookie the request carried that a declaration matches is expired; so is a cookie declared by an
+    exact name on a narrower path (``/shop``), carried or not, because it never reaches ``POST /consent``
+    yet must still go. A cookie on path ``/`` that the request did not carry is not in the browser.
+    """
     expired: list[str] = []
     for purpose in withdrawn:
-        for name in request_cookies:
-            for decl in purpose.cookies:
-                if decl.matches(name):
-                    response.delete_cookie(
-                        name, path=decl.path, domain=decl.domain, secure=secure, httponly=True, samesite=samesite
-                    )
-                    expired.append(name)
-                    break
+        for decl in purpose.cookies:
+            names = [name for name in request_cookies if decl.matches(name)]
+            if not names and decl.path != "/" and not _GLOB.search(decl.pattern):
+                names = [decl.pattern]
+            for name in names:
+                if name in expired:
+                    continue
+                response.delete_cookie(
+                    name, path=decl.path, domain=decl.domain, secure=secure, httponly=True, samesite=samesite
+                )
+                expired.append(name)
     return expired

@@ -21,6 +21,7 @@ from . import config as defaults_module
 from .cookie import CookieCodec, state_from_payload
 from .enforcement import UNDECLARED_MODES, expire_withdrawn, filter_set_cookies
 from .exc import ConfigurationError
+from .forms import current_path, home
 from .gcm import gcm_default_snippet
 from .i18n import select_locale, strings
 from .purposes import Cookie, Purpose, PurposeRegistry, localise
@@ -94,6 +95,7 @@ class Consent:
     ) -> None:
         self._purposes = list(purposes or [])
         self._store = store
+        self._bound = False
         if app is not None:
             self.init_app(app)
 
@@ -102,7 +104,19 @@ class Consent:
     def init_app(
         self, app: Flask, purposes: Iterable[Purpose] | None = None, store: ConsentStore | None = None
     ) -> None:
-        """Configure ``app``: hooks, the ``/consent`` blueprint, Jinja helpers and ``flask consent``."""
+        """Configure ``app``: hooks, the ``/consent`` blueprint, Jinja helpers and ``flask consent``.
+
+        The first app binds this object; each further app (an app factory called twice, as tests do) gets
+        its own copy, found as ``app.extensions["consent"]``, so that purposes, the consent log, caches and
+        hooks never leak from one app into another.
+        """
+        if self._bound:
+            Consent(
+                purposes=self._purposes if purposes is None else purposes,
+                store=self._store if store is None else store,
+            ).init_app(app)
+            return
+        self._bound = True
         for key, value in defaults_module.defaults().items():
             app.config.setdefault(key, value)
         _check_secret_key(app)
@@ -119,12 +133,17 @@ class Consent:
         remember = cfg.get("REMEMBER_COOKIE_DURATION")
         necessary = [
             Cookie(cfg["CONSENT_COOKIE_NAME"], lifetime=_days(2 * max_age_days),
-                   description="Your consent choices (signed, HttpOnly)."),
-            Cookie(cfg.get("SESSION_COOKIE_NAME", "session"), lifetime="session",
-                   description="Sign-in, cart and the CSRF token that protects forms."),
+                   description={"en": "Your consent choices (signed, HttpOnly).",
+                                "zh-HK": "你的同意選擇（已簽署、HttpOnly）。",
+                                "zh-CN": "你的同意选择（已签名、HttpOnly）。"}),
+            Cookie(cfg.get("SESSION_COOKIE_NAME", "session"),
+                   description={"en": "Sign-in, cart and the CSRF token that protects forms.",
+                                "zh-HK": "登入、購物車及保護表格的 CSRF 權杖。",
+                                "zh-CN": "登录、购物车及保护表单的 CSRF 令牌。"}),
             Cookie(cfg.get("REMEMBER_COOKIE_NAME", "remember_token"),
                    lifetime=_days(remember.days if remember else 365),
-                   description="Keeps a member signed in when they ask for it."),
+                   description={"en": "Keeps a member signed in when they ask for it.",
+                                "zh-HK": "會員要求時保持登入。", "zh-CN": "会员要求时保持登录。"}),
         ]
         self.registry = PurposeRegistry(self._purposes, necessary_cookies=necessary)
         self.policy_version = str(cfg["CONSENT_POLICY_VERSION"])
@@ -132,6 +151,8 @@ class Consent:
         self.cookie_name: str = cfg["CONSENT_COOKIE_NAME"]
         keys = [*(cfg.get("SECRET_KEY_FALLBACKS") or []), app.secret_key]
         self.codec = CookieCodec([k for k in keys if k])
+        if self._store is None and not cfg["CONSENT_DATABASE_URL"]:
+            os.makedirs(app.instance_path, exist_ok=True)  # SQLite cannot create the file's folder itself
         self.store: ConsentStore = self._store or SQLStore(
             cfg["CONSENT_DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'consent.db'}"
         )
@@ -222,7 +243,7 @@ class Consent:
                 always_allowed=(self.cookie_name, cfg.get("SESSION_COOKIE_NAME", "session")),
                 seen=self._first_seen,
             )
-            r = g._consent
+            r = g.get("_consent")
         if r is not None:
             if r.new_state is not None:
                 self._set_cookie(response, r.new_state)
@@ -240,7 +261,7 @@ class Consent:
             and request.method != "HEAD"
         ):
             self._inject(response)
-            r = g._consent
+            r = g.get("_consent")
         if r is not None and r.touched:
             response.vary.add("Cookie")
         return response
@@ -306,8 +327,11 @@ class Consent:
         r = _req()
         r.state = after
         r.new_state = after
+        # A stored grant counts even when a GPC signal already refuses it on this request: the signal
+        # withdrawing it must expire its cookies too.
         r.withdrawn.extend(
-            p for p in self.registry.optional if before.granted(p.key) and not after.granted(p.key)
+            p for p in self.registry.optional
+            if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
         )
         consent_changed.send(current_app._get_current_object(), before=before, after=after, record=record)  # type: ignore[attr-defined]
         return record
@@ -399,7 +423,7 @@ class Consent:
         r.rendered = True
         state = self.state()
         if state.needs_prompt:
-            nxt = request.full_path.rstrip("?") if request.method == "GET" else "/"
+            nxt = current_path(request) if request.method == "GET" else home(request)
             html = render_template(
                 "consent/banner.html", **self.template_context(due=state.due(), next=nxt, scope="due")
             )
@@ -447,7 +471,7 @@ class Consent:
         if self.state().granted(purpose):
             extra = Markup("").join(_attrs(attrs))
             return Markup('<iframe src="%s" title="%s" data-consent="%s"%s></iframe>') % (src, title, purpose, extra)
-        nxt = request.full_path.rstrip("?")
+        nxt = current_path(request)
         html = render_template(
             "consent/placeholder.html",
             **self.template_context(purpose=p, src=src, title=title, attrs=attrs, next=nxt),

@@ -79,6 +79,16 @@ def read_choice(request: Request) -> Choice:
     return Choice(action, tuple(dict.fromkeys(purposes)), scope, nxt, request.is_json)
 
 
+def current_path(request: Request) -> str:
+    """The URL path (and query) of ``request`` as the browser sees it, mount point (``SCRIPT_NAME``) included."""
+    return request.script_root + request.full_path.rstrip("?")
+
+
+def home(request: Request) -> str:
+    """The app's root as the browser sees it: where a choice returns when ``next`` cannot be trusted."""
+    return request.script_root + "/"
+
+
 def safe_next(value: str | None) -> str | None:
     """``value`` when it is a same-site relative path (``/cart?x=1``), else None.
 

@@ -19,7 +19,7 @@ def gcm_state(state: ConsentState) -> dict[str, str]:
 
 def gcm_default_snippet(state: ConsentState, nonce: str | None, wait_for_update: int = 500) -> Markup:
     """The inline ``gtag('consent','default',…)`` that must run before any Google tag (C21)."""
-    params = dict(gcm_state(state), wait_for_update=wait_for_update)
+    params: dict[str, str | int] = {**gcm_state(state), "wait_for_update": int(wait_for_update)}
     nonce_attr = Markup(' nonce="%s"') % nonce if nonce else Markup("")
     body = (
         "window.dataLayer=window.dataLayer||[];"

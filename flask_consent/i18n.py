@@ -26,6 +26,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "vendors": "Vendors and SDKs",
         "cookies": "Cookies",
         "lifetime": "Lifetime",
+        "path": "Path",
+        "domain": "Domain",
         "if_refused": "If you refuse",
         "justification": "Why it is necessary",
         "none": "None",
@@ -69,6 +71,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "vendors": "供應商及 SDK",
         "cookies": "Cookie",
         "lifetime": "有效期",
+        "path": "路徑",
+        "domain": "網域",
         "if_refused": "如你拒絕",
         "justification": "必要原因",
         "none": "無",
@@ -110,6 +114,8 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "vendors": "供应商及 SDK",
         "cookies": "Cookie",
         "lifetime": "有效期",
+        "path": "路径",
+        "domain": "域名",
         "if_refused": "如果你拒绝",
         "justification": "必要原因",
         "none": "无",
@@ -139,27 +145,28 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
     },
 }
 
-_ALIASES = {
-    "zh-hk": "zh-HK", "zh-tw": "zh-HK", "zh-mo": "zh-HK", "zh-hant": "zh-HK",
-    "zh-cn": "zh-CN", "zh-sg": "zh-CN", "zh-hans": "zh-CN", "zh": "zh-CN", "en": "en",
-}
+_TRADITIONAL_REGIONS = frozenset({"hk", "tw", "mo"})
 
 
 def normalise(value: str | None) -> str | None:
-    """Map a locale tag (``zh_Hant_HK``, ``zh-TW``, ``en-GB``) onto one of :data:`LOCALES`, or None."""
+    """Map a locale tag (``zh_Hant_HK``, ``zh-TW``, ``en-GB``, ``yue``) onto one of :data:`LOCALES`, or None.
+
+    For Chinese the script decides first (Hant / Hans), then the region; Cantonese reads Traditional.
+    """
     if not value:
         return None
-    tag = value.replace("_", "-").lower()
-    parts = tag.split("-")
-    for n in range(len(parts), 0, -1):
-        candidate = "-".join(parts[:n])
-        if candidate in _ALIASES:
-            return _ALIASES[candidate]
-        if n >= 2 and parts[0] == "zh" and parts[n - 1] in ("hk", "tw", "mo", "hant"):
-            return "zh-HK"
-        if n >= 2 and parts[0] == "zh" and parts[n - 1] in ("cn", "sg", "hans"):
-            return "zh-CN"
-    return None
+    parts = value.replace("_", "-").lower().split("-")
+    if parts[0] == "en":
+        return "en"
+    if parts[0] == "yue":
+        return "zh-HK"
+    if parts[0] != "zh":
+        return None
+    if "hant" in parts:
+        return "zh-HK"
+    if "hans" in parts:
+        return "zh-CN"
+    return "zh-HK" if _TRADITIONAL_REGIONS.intersection(parts[1:]) else "zh-CN"
 
 
 def _babel_locale() -> str | None:
@@ -180,10 +187,13 @@ def select_locale(selector: Callable[[], str | None] | None = None) -> str:
             found = normalise(source())
             if found:
                 return found
-    best = request.accept_languages.best_match(
-        ["en", "zh-HK", "zh-TW", "zh-Hant", "zh-CN", "zh-Hans", "zh"], default=None
-    )
-    return normalise(best) or DEFAULT_LOCALE
+    # The visitor's languages in order of preference; the first one we speak wins (werkzeug's best_match
+    # would rank by our list instead and read "zh-Hant-HK" as Simplified Chinese).
+    for tag, _quality in request.accept_languages:
+        found = normalise(tag)
+        if found:
+            return found
+    return DEFAULT_LOCALE
 
 
 def strings(locale: str) -> Mapping[str, str]:

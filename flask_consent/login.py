@@ -50,7 +50,10 @@ def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
             ext.commit(_blank(device), _renewed(device), method="login_merge")
         return
     account = state_from_record(latest, device)
-    account_newer = not device_decided or (device.changed_at is not None and latest.created_at > device.changed_at)
+    # The cookie keeps whole seconds, so compare whole seconds; on a tie the device in hand wins.
+    account_newer = not device_decided or (
+        device.changed_at is not None and int(latest.created_at.timestamp()) > int(device.changed_at.timestamp())
+    )
     if account_newer:
         if not account.current_decisions():
             return  # the account's decisions are out of date: the banner asks on this device

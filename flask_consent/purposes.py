@@ -7,12 +7,12 @@ import fnmatch
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Union
+from types import MappingProxyType
 
 from .exc import ConfigurationError
 
 #: A text shown to visitors: one string, or one string per locale (``{"en": ..., "zh-HK": ...}``).
-Text = Union[str, Mapping[str, str]]
+Text = str | Mapping[str, str]
 
 #: The seven Google Consent Mode v2 consent types.
 GCM_TYPES: tuple[str, ...] = (
@@ -26,6 +26,8 @@ GCM_TYPES: tuple[str, ...] = (
 )
 
 NECESSARY = "necessary"
+#: The lifetime of a cookie that ends with the browsing session, in each built-in locale.
+SESSION_LIFETIME: Mapping[str, str] = MappingProxyType({"en": "session", "zh-HK": "瀏覽期間", "zh-CN": "会话期间"})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -50,15 +52,19 @@ def localise(text: Text | None, locale: str, fallback: str = "en") -> str:
 class Cookie:
     """A cookie (or a family of cookies, by glob ``pattern``) that a purpose sets.
 
-    ``lifetime`` is shown to visitors (``"session"``, ``"30 days"``); ``path`` and ``domain`` are the ones the
-    cookie is set with, so that withdrawing consent can expire it exactly.
+    ``lifetime`` is shown to visitors (``"30 days"`` or one text per locale; the default reads "session" in
+    each built-in locale); ``path`` and ``domain`` are the ones the cookie is set with, so that withdrawing
+    consent can expire it exactly.
     """
 
     pattern: str
-    lifetime: Text = "session"
+    lifetime: Text = field(default_factory=lambda: SESSION_LIFETIME)
     path: str = "/"
     domain: str | None = None
     description: Text = ""
+
+    def __hash__(self) -> int:  # texts may be per-locale mappings, which do not hash
+        return hash((self.pattern, self.path, self.domain))
 
     def matches(self, name: str) -> bool:
         """True when ``name`` is covered by this declaration."""

@@ -131,9 +131,8 @@ class ConsentState:
             return "expired"
         if self.policy_changed:
             return "policy_changed"
-        return "purpose_changed" if any(k in self.decisions for k in (p.key for p in self.due())) else (
-            "first_visit"
-        )
+        # A purpose whose version changed, or one added since the visitor chose: either way what we do changed.
+        return "purpose_changed"
 
     def granted_keys(self) -> list[str]:
         return [k for k in self.registry if self.granted(k)]
@@ -143,7 +142,7 @@ class ConsentState:
 
     def current_decisions(self) -> dict[str, Decision]:
         """Decisions still in force, keyed by purpose."""
-        return {k: d for k in self.decisions if (d := self.current(k)) is not None}  # type: ignore[misc]
+        return {k: d for k in self.decisions if (d := self.current(k)) is not None}
 
     # --- changing ----------------------------------------------------------------------------------------
 
@@ -191,13 +190,18 @@ class ConsentState:
         return self._with(new, method=method, now=now, record_id=record_id)
 
     def apply_gpc(self, *, now: datetime | None = None, record_id: str | None = None) -> ConsentState | None:
-        """The state after honouring the GPC signal, or None when nothing is left to refuse."""
+        """The state after the GPC signal withdrew a stored grant, or None when it withdrew nothing.
+
+        Only a stored grant that the signal overrides is a change worth a record (and a new cookie); for
+        a purpose never granted, the signal alone keeps it refused on every request, so page views of
+        visitors who never granted anything (or bots that keep no cookie) write nothing.
+        """
         if not self.gpc:
             return None
         pending = [
             k
             for k in self.registry.gpc_keys
-            if self.gpc_honoured(k) and ((d := self.current(k)) is None or d.granted)
+            if self.gpc_honoured(k) and (d := self.current(k)) is not None and d.granted
         ]
         if not pending:
             return None

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from .exc import ChoiceError
 from .extension import Consent, _req, asset_dir
-from .forms import Choice, csrf_ok, read_choice, safe_next
+from .forms import Choice, csrf_ok, home, read_choice, safe_next
 from .gcm import gcm_state
 from .purposes import localise
 from .records import receipt
@@ -104,9 +104,9 @@ def _back_target() -> str:
         parts = urlsplit(ref)
         if parts.netloc == request.host:
             path = parts.path + (f"?{parts.query}" if parts.query else "")
-            if not path.startswith(current_app.config["CONSENT_URL_PREFIX"]):
-                return safe_next(path) or "/"
-    return "/"
+            if not path.startswith(request.script_root + current_app.config["CONSENT_URL_PREFIX"]):
+                return safe_next(path) or home(request)
+    return home(request)
 
 
 @blueprint.post("")
@@ -125,7 +125,7 @@ def choose() -> Response:
     ext.commit(before, after, method=method)
     if choice.is_json or wants_json():
         return jsonify(state_json(ext, ext.state()))
-    return cast(Response, redirect(safe_next(choice.next) or "/", code=303))
+    return redirect(safe_next(choice.next) or home(request), code=303)
 
 
 @blueprint.get("/preferences")

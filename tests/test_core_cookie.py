@@ -1,0 +1,163 @@
+"""Issue 2, item 2: the signed consent cookie. A bad cookie is the undecided state, never a 500."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+
+import pytest
+from conftest import choose, record_count
+from core_util import DAY, cookie_of, ext, payload, set_cookie_named, sign
+from itsdangerous import URLSafeTimedSerializer
+
+SECRET = "test-secret-key-0123456789abcdef"
+ALL_GRANTED = {k: [1, 1] for k in ("recommendations", "location", "analytics", "advertising", "third_party_sharing")}
+
+
+def _undecided(client) -> None:
+    """The visitor is treated as undecided: the banner shows and nothing optional is granted."""
+    response = client.get("/")
+    assert response.status_code == 200
+    assert 'id="consent-banner"' in response.get_data(as_text=True)
+    state = client.get("/consent/state").get_json()
+    assert state["granted"] == ["necessary"] and state["banner_due"]
+
+
+def _bad_cookies() -> dict[str, str]:
+    good = sign(payload(ALL_GRANTED), SECRET)
+    body, _, sig = good.rpartition(".")
+    forged_sig = sig[:-2] + ("AA" if not sig.endswith("AA") else "BB")
+    raw_json = base64.urlsafe_b64encode(b'{"v":1}').decode().rstrip("=")
+    oversized = sign(payload(ALL_GRANTED, pad=secrets.token_urlsafe(4000)), SECRET)
+    return {
+        "forged_signature": body + "." + forged_sig,
+        "wrong_key": sign(payload(ALL_GRANTED), "another-secret-key-that-is-long"),
+        "wrong_salt": str(URLSafeTimedSerializer(SECRET, salt="other").dumps(payload(ALL_GRANTED))),
+        "expired": sign(payload(ALL_GRANTED, at=time.time() - 400 * DAY), SECRET, at=time.time() - 400 * DAY),
+        "from_the_future": sign(payload(ALL_GRANTED), SECRET, at=time.time() + 3 * DAY),
+        "truncated": good[: len(good) // 2],
+        "truncated_signature": good[:-5],
+        "unsigned_json": raw_json,
+        "not_base64": "%%%not-a-cookie%%%",
+        "non_json_signed": _signed_bytes(b"\xff\xfe not json"),
+        "wrongly_shaped_list": sign([1, 2, 3], SECRET),
+        "wrongly_shaped_decision": sign(payload({"analytics": "yes"}), SECRET),
+        "wrong_format_version": sign(payload(ALL_GRANTED, v=2), SECRET),
+        "bad_ids": sign(payload(ALL_GRANTED, c="<script>", s=""), SECRET),
+        "bool_as_int": sign(payload({"analytics": [True, 1]}), SECRET),
+        "oversized": oversized,
+        "literal_true": "true",
+        "signed_true": sign(True, SECRET),
+        "empty": "",
+    }
+
+
+def _signed_bytes(raw: bytes) -> str:
+    """A correctly signed cookie whose payload does not decode as JSON."""
+    signer = URLSafeTimedSerializer(SECRET, salt="flask-consent.cookie.v1").make_signer("flask-consent.cookie.v1")
+    return signer.sign(base64.urlsafe_b64encode(raw).rstrip(b"=")).decode()
+
+
+BAD = _bad_cookies()
+
+
+@pytest.mark.filterwarnings("ignore:The 'consent' cookie is too large")
+def test_bad_cookie_means_undecided_never_500(app):
+    assert len(BAD["oversized"]) > 4096
+    for kind, value in sorted(BAD.items()):
+        client = app.test_client()
+        client.set_cookie("consent", value)
+        try:
+            _undecided(client)
+            assert client.get("/recommendations").get_data(as_text=True) == "bestsellers"
+            assert client.get("/nearby", headers={"Accept": "application/json"}).status_code == 403
+        except AssertionError as exc:
+            raise AssertionError(f"bad cookie {kind!r}: {exc}") from exc
+    assert record_count(app) == 0
+
+
+def test_missing_cookie_is_undecided(client):
+    _undecided(client)
+
+
+def test_forged_cookie_granting_everything_is_ignored(client):
+    client.set_cookie("consent", sign(payload(ALL_GRANTED), "attacker-guess-of-the-secret-key"))
+    for key in ALL_GRANTED:
+        assert client.get(f"/granted/{key}").get_data(as_text=True) == "False"
+
+
+def test_valid_cookie_is_trusted(client):
+    client.set_cookie("consent", sign(payload(ALL_GRANTED), SECRET))
+    assert client.get("/granted/analytics").get_data(as_text=True) == "True"
+    assert 'id="consent-banner"' not in client.get("/").get_data(as_text=True)
+
+
+def test_unknown_purpose_keys_in_cookie_are_ignored(client):
+    client.set_cookie("consent", sign(payload({**ALL_GRANTED, "telemetry": [1, 1]}), SECRET))
+    assert client.get("/granted/telemetry").get_data(as_text=True) == "False"
+    assert client.get("/granted/analytics").get_data(as_text=True) == "True"
+    assert client.get("/consent/state").get_json()["decided"] is True
+
+
+def test_cookie_is_compact(client):
+    choose(client, "accept_all")
+    assert len(cookie_of(client)) < 300
+
+
+def test_old_key_cookie_still_read_and_resigned_with_new_key(make_app):
+    old, new = "old-secret-key-0123456789abcdef", "new-secret-key-0123456789abcdef"
+    old_app = make_app(SECRET_KEY=old)
+    old_client = old_app.test_client()
+    choose(old_client, "save", ("analytics",))
+    old_cookie = cookie_of(old_client)
+
+    rotated = make_app(SECRET_KEY=new, SECRET_KEY_FALLBACKS=[old])
+    client = rotated.test_client()
+    client.set_cookie("consent", old_cookie)
+    assert client.get("/granted/analytics").get_data(as_text=True) == "True"
+    assert 'id="consent-banner"' not in client.get("/").get_data(as_text=True)
+
+    choose(client, "save", ("analytics", "location"))
+    resigned = cookie_of(client)
+    assert resigned != old_cookie
+    only_new = URLSafeTimedSerializer(new, salt="flask-consent.cookie.v1")
+    data = only_new.loads(resigned)
+    assert data["d"]["analytics"][0] == 1 and data["d"]["location"][0] == 1
+    assert ext(rotated).codec.loads(resigned, now=_now(), max_age=ext(rotated).max_age) is not None
+
+    without_fallback = make_app(SECRET_KEY=new).test_client()
+    without_fallback.set_cookie("consent", old_cookie)
+    assert without_fallback.get("/granted/analytics").get_data(as_text=True) == "False"
+
+
+def _now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc)
+
+
+def test_cookie_is_httponly_with_flask_session_defaults(client):
+    response = choose(client, "reject_all")
+    (header,) = set_cookie_named(response, "consent")
+    assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
+    assert "Max-Age=" in header and "Path=/" in header
+
+
+def test_cookie_flags_follow_flask_session_cookie_config(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="Strict", SESSION_COOKIE_DOMAIN="shop.test")
+    client = app.test_client()
+    base = "https://shop.test"
+    token = client.get("/consent/state", base_url=base).get_json()["csrf_token"]
+    response = client.post("/consent", data={"csrf_token": token, "action": "reject_all"}, base_url=base)
+    (header,) = set_cookie_named(response, "consent")
+    assert "Secure" in header and "SameSite=Strict" in header and "HttpOnly" in header
+    assert "Domain=shop.test" in header
+
+
+def test_consent_cookie_config_overrides_session_config(make_app):
+    app = make_app(SESSION_COOKIE_SECURE=True, CONSENT_COOKIE_SECURE=False, CONSENT_COOKIE_SAMESITE="None",
+                   CONSENT_COOKIE_NAME="shop_consent")
+    client = app.test_client()
+    (header,) = set_cookie_named(choose(client, "reject_all"), "shop_consent")
+    assert "Secure" not in header and "SameSite=None" in header and "HttpOnly" in header

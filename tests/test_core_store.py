@@ -1,0 +1,64 @@
+"""Issue 2, item 6: the consent log's default home, its schema and ``flask consent init-db``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from conftest import choose
+from flask import Flask
+from flask.testing import FlaskCliRunner
+
+from flask_consent import Consent, Purpose
+
+
+def _bare_app(tmp_path: Path, **config) -> Flask:
+    app = Flask("store_test", instance_path=str(tmp_path / "instance"))
+    app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", TESTING=True, **config)
+    Consent(app, purposes=[Purpose("analytics")])
+    return app
+
+
+def test_default_log_is_a_wal_sqlite_file_in_the_instance_folder(tmp_path):
+    app = _bare_app(tmp_path)
+    store = app.extensions["consent"].store
+    assert store.url == f"sqlite:///{tmp_path / 'instance' / 'consent.db'}"
+    result = FlaskCliRunner(app).invoke(args=["consent", "init-db"])
+    assert result.exit_code == 0 and "ready" in result.output
+    choose(app.test_client(), "accept_all")
+    assert (tmp_path / "instance" / "consent.db").exists()
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+
+
+def test_init_db_creates_table_and_indexes_and_is_idempotent(db_url, tmp_path):
+    app = _bare_app(tmp_path, CONSENT_DATABASE_URL=db_url)
+    runner = FlaskCliRunner(app)
+    for _ in range(2):
+        assert runner.invoke(args=["consent", "init-db"]).exit_code == 0
+    inspector = sa.inspect(app.extensions["consent"].store.engine)
+    columns = {c["name"] for c in inspector.get_columns("consent_records")}
+    assert columns == {"id", "consent_id", "subject_id", "user_id", "created_at", "policy_version", "banner_hash",
+                       "granted", "denied", "method", "previous_id", "locale", "gpc", "ip_hash", "ua_family"}
+    indexed = {tuple(i["column_names"]) for i in inspector.get_indexes("consent_records")}
+    assert {("subject_id", "created_at"), ("user_id", "created_at"), ("created_at",)} <= indexed
+
+
+def test_one_consent_object_serves_several_apps_without_mixing_them(tmp_path):
+    from conftest import csrf_token
+
+    consent = Consent(purposes=[Purpose("analytics")])
+    apps = []
+    for name in ("one", "two"):
+        app = Flask(f"factory_{name}", instance_path=str(tmp_path / name))
+        app.config.update(SECRET_KEY=f"{name}-secret-key-0123456789abcdef", TESTING=True)
+        consent.init_app(app, purposes=[Purpose("analytics"), Purpose(f"only_{name}")])
+        app.extensions["consent"].store.init_db()
+        apps.append(app)
+    one, two = apps
+    assert one.extensions["consent"] is consent and two.extensions["consent"] is not consent
+    assert "only_one" in one.extensions["consent"].registry and "only_one" not in two.extensions["consent"].registry
+    client = two.test_client()
+    client.post("/consent", json={"action": "accept_all"}, headers={"X-CSRFToken": csrf_token(client)})
+    assert two.extensions["consent"].store.count() == 1 and one.extensions["consent"].store.count() == 0
+    assert client.get("/consent/state").get_json()["granted"] == ["necessary", "analytics", "only_two"]
