@@ -7,7 +7,13 @@ const gpc = navigator.globalPrivacyControl === true;
 const req = (p, o = {}) => fetch(p, { credentials: "same-origin", cache: "no-store", ...o, headers: { ...o.headers, ...(gpc && { "X-GPC": "1" }) } });
 const ok = (e, g) => e.dataset.consent.split(" ").some((k) => g.includes(k));
 let cur = null, chain = Promise.resolve();
-let ready = req(url("state")).then((r) => r.json()).then((s) => (cur = s), () => null);
+let ready = req(url("state")).then((r) => r.json()).then((s) => {
+  cur = s;
+  // Nothing left to ask (e.g. GPC decided the rest): the banner goes.
+  const b = $("consent-banner");
+  if (b && !s.banner_due && !b.contains(d.activeElement)) dock(b);
+  return s;
+}, () => null);
 
 // WCAG 2.4.11: scroll-padding-bottom follows the banner height.
 const ro = new ResizeObserver(() => pad());

@@ -36,29 +36,35 @@ def test_x_gpc_other_values_are_ignored(tmp_path: Any) -> None:  # C18
     assert set(response.get_json()["granted"]) == ALL | {"necessary"}
 
 
-def test_x_gpc_writes_one_gpc_record_not_one_per_request(tmp_path: Any) -> None:  # C14, C18
+def test_x_gpc_withdraws_a_stored_grant_with_one_record_not_one_per_request(tmp_path: Any) -> None:  # C14, C19
     app = build_test_shop(f"sqlite:///{tmp_path / 'c.db'}", str(tmp_path / "i"))
     client = app.test_client()
+    json_choice(client, "accept_all", [])
     for _ in range(3):
         state = client.get("/consent/state", headers={"X-GPC": "1"}).get_json()
     assert set(state["denied"]) == GPC_KEYS
     records = list(app.extensions["consent"].store.iter_records())
-    assert [(r.method, r.gpc) for r in records] == [("gpc", True)]
+    assert [(r.method, r.gpc) for r in records] == [("preferences", False), ("gpc", True)]
 
 
 def test_navigator_gpc_is_honoured_in_the_browser(shop: Shop, open_page) -> None:  # C18, C19, C22
     page = open_page(gpc=True)
     page.goto(shop.url + "/")
-    page.evaluate("flaskConsent.state()")
-    assert [(r.method, r.gpc) for r in shop.records] == [("gpc", True)]  # signal honoured without asking
     page.get_by_role("button", name="Accept all").click()
     expect(page.locator("#consent-reopen")).to_be_visible()
     assert shop.granted(page) == ALL - GPC_KEYS
+    assert [(r.method, r.gpc) for r in shop.records] == [("banner_accept_all", True)]
     update = [e for e in page.evaluate("gtagLog") if e[1] == "update"][-1][2]
     assert update["ad_storage"] == "denied" and update["analytics_storage"] == "granted"
+    # The next page: the server, told by the script, has nothing left to ask.
+    page.goto(shop.url + "/")
+    expect(page.locator("#consent-banner")).to_have_count(0)
     # An explicit, per-purpose grant made while the signal is on is honoured (and recorded with the flag).
     page.locator("#consent-reopen").click()
-    page.get_by_label("Advertising", exact=True).check()
+    expect(page.get_by_text("Opt-out preference signal honoured").first).to_be_visible()
+    advertising = page.get_by_label("Advertising", exact=True)
+    expect(advertising).not_to_be_checked()
+    advertising.check()
     page.get_by_role("button", name="Save choices").click()
     expect(page.locator("#consent-reopen")).to_be_visible()
     assert shop.granted(page) == ALL - {"third_party_sharing"}
