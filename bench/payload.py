@@ -1,5 +1,5 @@
 """Bytes the banner costs a visitor: consent.js + consent.css gzipped (budget 4,096), and the banner HTML
-fragment for the example shop's eight purposes.
+fragment for the example shop's eight purposes (its own texts, in English).
 
 Run: ``python bench/payload.py`` from the repository root. Sizes are gzip level 9, as a server would
 pre-compress static files; the figure for level 6 (a typical on-the-fly setting) is shown beside it.
@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from flask import Flask  # noqa: E402
 
-from flask_consent import Consent, Cookie, Purpose  # noqa: E402
+from example_shop.purposes import PURPOSES  # noqa: E402
+from flask_consent import Consent  # noqa: E402
 
 BUDGET = 4096
 
@@ -27,41 +28,13 @@ def gz(data: bytes, level: int = 9) -> int:
     return len(gzip.compress(data, compresslevel=level, mtime=0))
 
 
-def shop_purposes() -> list[Purpose]:
-    """The example shop's seven optional purposes; the extension adds ``necessary`` (eight in all)."""
-    return [
-        Purpose("recommendations", "Personalised recommendations",
-                "Suggestions based on what you browse, favourite and buy in this shop.",
-                cookies=[Cookie("recs_*", lifetime="30 days")], vendors=["This shop"],
-                gcm=["personalization_storage"], refusal_effect="You see bestsellers instead."),
-        Purpose("location", "Nearby goods and offers", "Your location finds the stores and offers nearest to you.",
-                why="To find the stores nearest to you.", refusal_effect="Pick a district by hand instead."),
-        Purpose("voice_photo_search", "Voice and photo search",
-                "Search by speaking or with a photo; recordings and photos are processed and never stored.",
-                refusal_effect="Type your search instead."),
-        Purpose("analytics", "Site analytics", "Counts visits and pages to improve the shop.",
-                cookies=[Cookie("_shop_analytics", lifetime="13 months")], vendors=["Local Analytics SDK"],
-                gcm=["analytics_storage"], refusal_effect="Your visits are not counted."),
-        Purpose("advertising", "Marketing and advertising", "Offers and ads based on your visits.",
-                cookies=[Cookie("_ads_*", lifetime="90 days")], vendors=["Ad Partner pixel"], gpc_opt_out=True,
-                gcm=["ad_storage", "ad_user_data", "ad_personalization"],
-                refusal_effect="You still see ads, but not based on you."),
-        Purpose("third_party_sharing", "Sharing with partners",
-                "Affiliates and service providers receive your order details for their own offers.",
-                vendors=["Affiliate Co"], gpc_opt_out=True, refusal_effect="Nothing is shared for partners' own use."),
-        Purpose("social_embeds", "Community sharing and live broadcasts",
-                "Share buttons and live-broadcast players from third parties.", vendors=["Stream Co"],
-                gcm=["functionality_storage"], refusal_effect="Players show a placeholder until you allow them."),
-    ]
-
-
 def banner_fragment() -> bytes:
     """The banner exactly as a first-time visitor receives it (auto-injected, with its asset tags)."""
     with tempfile.TemporaryDirectory() as tmp:
         app = Flask("payload", instance_path=tmp)
         app.config.update(SECRET_KEY="payload-benchmark-secret-key", CONSENT_DATABASE_URL=f"sqlite:///{tmp}/c.db")
         app.add_url_rule("/", "index", lambda: "<!doctype html><html><body><main>Shop</main></body></html>")
-        Consent(app, purposes=shop_purposes())
+        Consent(app, purposes=PURPOSES)
         html = app.test_client().get("/").get_data()
     match = re.search(rb'<section id="consent-banner".*</script>', html, re.S)
     assert match, "the banner was not rendered"

@@ -145,7 +145,8 @@ def shop(live_server: Callable[[Flask], LiveServer], tmp_path: Any) -> Shop:
 
 @pytest.fixture
 def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
-    """Open a page in a fresh context: ``js``, ``width``/``height``, ``dark``, ``gpc`` (navigator only).
+    """Open a page in a fresh context: ``js``, ``width``/``height``, ``dark``, ``gpc`` (navigator only),
+    ``locale`` (sent as Accept-Language).
 
     ``no_banner_script`` keeps JavaScript on but never loads consent.js: the page is exactly what a visitor
     without JavaScript gets, and tools that need JavaScript (axe) can still inspect it.
@@ -153,10 +154,10 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
     contexts = []
 
     def open_(js: bool = True, width: int = 1280, height: int = 800, dark: bool = False, gpc: bool = False,
-              no_banner_script: bool = False) -> Page:
+              no_banner_script: bool = False, locale: str = "en-GB") -> Page:
         ctx = browser.new_context(
             java_script_enabled=js, viewport={"width": width, "height": height},
-            color_scheme="dark" if dark else "light", reduced_motion="reduce",
+            color_scheme="dark" if dark else "light", reduced_motion="reduce", locale=locale,
         )
         contexts.append(ctx)
         ctx.set_default_timeout(TIMEOUT_MS)

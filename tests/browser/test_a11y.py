@@ -204,3 +204,16 @@ def test_banner_overlays_without_layout_shift(shop: Shop, open_page) -> None:  #
     expect(page.locator("#consent-reopen")).to_be_visible()
     assert page.evaluate("shifts") == 0
     assert page.evaluate("getComputedStyle(document.getElementById('consent-reopen')).position") == "fixed"
+
+
+def test_banner_and_inline_choices_carry_the_right_lang(shop: Shop, open_page) -> None:  # C30
+    page = open_page(locale="zh-HK")
+    page.goto(shop.url + "/")
+    banner = page.get_by_role("region", name="你的私隱選擇")
+    expect(banner).to_have_attribute("lang", "zh-HK")
+    page.get_by_role("button", name="全部拒絕").click()
+    reopen = page.get_by_role("link", name="私隱選擇")
+    expect(reopen).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".consent-panel")).to_have_attribute("lang", "zh-HK")
+    expect(page.get_by_role("button", name="關閉")).to_be_visible()
