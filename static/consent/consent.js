@@ -1,4 +1,4 @@
-// flask_consent banner script; the forms work without it. See README, "Banner script".
+// flask_consent banner script; the forms work without it. See README, "The banner in the browser".
 const d = document, de = d.documentElement, $ = (i) => d.getElementById(i);
 const el = (t, o) => Object.assign(d.createElement(t), o);
 const url = (p) => new URL("../../" + p, import.meta.url).pathname; // <prefix>/static/consent/
@@ -103,6 +103,8 @@ d.addEventListener("submit", async (e) => {
 const show = async () => {
   let p = $("consent-banner");
   if (!p) {
+    const o = $("consent-reopen");
+    o.hidden = true; // also stops a second click while this loads
     const r = await req(url("preferences") + "?next=" + encodeURIComponent(location.pathname + location.search));
     if (!r.ok) throw r;
     const src = new DOMParser().parseFromString(await r.text(), "text/html");
@@ -114,8 +116,6 @@ const show = async () => {
     p.setAttribute("role", "region");
     p.setAttribute("aria-labelledby", h.id);
     p.append(f);
-    const o = $("consent-reopen");
-    o.hidden = true;
     o.parentNode.after(p);
     pad();
   }
@@ -135,8 +135,9 @@ d.addEventListener("click", (e) => {
 
 // Esc closes; focus goes back to the opener.
 d.addEventListener("keydown", (e) => {
-  const t = e.target, m = t.closest && t.closest(".consent-more[open]"), p = t.closest && t.closest(".consent-panel");
-  if (e.key != "Escape") return;
+  const t = e.target;
+  if (e.key != "Escape" || !t.closest) return;
+  const m = t.closest(".consent-more[open]"), p = t.closest(".consent-panel");
   if (m) {
     m.open = false;
     m.firstElementChild.focus();
