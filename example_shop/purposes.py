@@ -60,6 +60,7 @@ PURPOSES: list[Purpose] = [
             "經你准許，瀏覽器會把你的位置告訴我們一次，用來列出最近的分店及其優惠。位置只用於該次查詢，不會儲存。",
             "经你准许，浏览器会把你的位置告诉我们一次，用来列出最近的门店及其优惠。位置只用于该次查询，不会保存。",
         ),
+        separate=True,
         vendors=[SHOP_NAME],
         why=_t(
             "Your location is sensitive personal information: we ask separately, only when you open Nearby.",
@@ -81,6 +82,7 @@ PURPOSES: list[Purpose] = [
             "以說話（由瀏覽器的語音識別轉成文字）或上載相片搜尋；相片只在記憶體中與產品比對，從不儲存。",
             "以说话（由浏览器的语音识别转成文字）或上传照片搜索；照片只在内存中与产品比对，从不保存。",
         ),
+        separate=True,
         vendors=[SHOP_NAME, "Your browser's speech recognition service"],
         why=_t(
             "Your voice and photos can identify you: we ask separately, only when you use these searches.",

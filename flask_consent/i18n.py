@@ -12,6 +12,7 @@ DEFAULT_LOCALE = "en"
 
 STRINGS: Mapping[str, Mapping[str, str]] = {
     "en": {
+        "separate_note": "Asked separately, only when you use them:",
         "banner_title": "Your privacy choices",
         "banner_text": "We use cookies and similar technologies (SDKs). Some are necessary for the shop to work. "
         "With your permission we also use others for the purposes below. Nothing optional runs until you "
@@ -58,6 +59,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "close": "Close",
     },
     "zh-HK": {
+        "separate_note": "只會在你使用時另行徵求同意：",
         "banner_title": "你的私隱選擇",
         "banner_text": "我們使用 Cookie 及類似技術（SDK）。部分為網店運作所必需；得到你的同意後，我們亦會為以下目的使用"
         "其他技術。在你同意之前，任何非必要功能都不會運行；你可隨時在「私隱選擇」中更改決定。",
@@ -101,6 +103,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "close": "關閉",
     },
     "zh-CN": {
+        "separate_note": "只会在你使用时单独征求同意：",
         "banner_title": "你的隐私选择",
         "banner_text": "我们使用 Cookie 及类似技术（SDK）。部分为网店运行所必需；经你同意后，我们也会为以下目的使用"
         "其他技术。在你同意之前，任何非必要功能都不会运行；你可随时在“隐私选择”中更改决定。",

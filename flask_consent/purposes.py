@@ -89,7 +89,9 @@ class Purpose:
     ``justification`` saying why its cookies are strictly necessary. ``version`` is bumped when what the
     purpose does changes materially (new vendor, new use); visitors who decided on an older version are
     asked again for this purpose only. ``gpc_opt_out`` purposes are refused when the browser sends a Global
-    Privacy Control signal. ``gcm`` lists the Google Consent Mode types this purpose grants.
+    Privacy Control signal. ``separate=True`` marks sensitive processing (location, microphone, camera) that
+    needs its own consent: it is never in the banner, "Accept all" never grants it, and it is asked just in
+    time (``@consent_required``) or ticked on its own in the preferences. ``gcm`` lists the Google Consent Mode types this purpose grants.
     """
 
     key: str
@@ -100,6 +102,7 @@ class Purpose:
     vendors: tuple[str, ...] = ()
     version: int = 1
     gpc_opt_out: bool = False
+    separate: bool = False
     gcm: tuple[str, ...] = ()
     justification: Text = ""
     refusal_effect: Text = ""
@@ -118,6 +121,7 @@ class Purpose:
         vendors: Iterable[str] = (),
         version: int = 1,
         gpc_opt_out: bool = False,
+        separate: bool = False,
         gcm: Iterable[str] = (),
         justification: Text = "",
         refusal_effect: Text = "",
@@ -146,6 +150,10 @@ class Purpose:
                 f"Purpose {key!r} names unknown Google Consent Mode types {unknown}; "
                 f"use some of {', '.join(GCM_TYPES)}."
             )
+        if required and separate:
+            raise ConfigurationError(
+                f"Purpose {key!r} cannot be both required and separate: a necessary purpose is never asked."
+            )
         if required and gpc_opt_out:
             raise ConfigurationError(
                 f"Purpose {key!r} cannot be both required and gpc_opt_out: a necessary purpose cannot be refused."
@@ -159,6 +167,7 @@ class Purpose:
         set_(self, "vendors", tuple(vendors))
         set_(self, "version", version)
         set_(self, "gpc_opt_out", bool(gpc_opt_out))
+        set_(self, "separate", bool(separate))
         set_(self, "gcm", gcm_t)
         set_(self, "justification", justification)
         set_(self, "refusal_effect", refusal_effect)
@@ -223,6 +232,7 @@ class PurposeRegistry(Mapping[str, Purpose]):
         self.required: tuple[Purpose, ...] = tuple(p for p in items.values() if p.required)
         self.optional_keys: frozenset[str] = frozenset(p.key for p in self.optional)
         self.gpc_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.gpc_opt_out)
+        self.separate_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.separate)
 
     def __getitem__(self, key: str) -> Purpose:
         return self._items[key]

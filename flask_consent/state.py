@@ -110,9 +110,11 @@ class ConsentState:
         return not self.due()
 
     def due(self) -> tuple[Purpose, ...]:
-        """The optional purposes the banner must ask about now."""
+        """The optional purposes the banner must ask about now (never the separate, just-in-time ones)."""
         return tuple(
-            p for p in self.registry.optional if self.current(p.key) is None and not self.gpc_honoured(p.key)
+            p
+            for p in self.registry.optional
+            if not p.separate and self.current(p.key) is None and not self.gpc_honoured(p.key)
         )
 
     @property
@@ -125,7 +127,8 @@ class ConsentState:
         """Why the banner is shown, or None when it is not."""
         if not self.needs_prompt:
             return None
-        if not self.decisions:
+        if all(k in self.registry.gpc_keys and not d.granted for k, d in self.decisions.items()):
+            # Only the signal has spoken so far: the visitor has not been asked anything yet.
             return "first_visit"
         if self.expired:
             return "expired"
@@ -174,6 +177,8 @@ class ConsentState:
             raise ChoiceError("The 'grant' action needs at least one optional purpose in 'purposes'.")
         now = now or self.now
         targets = list(listed) if action == "grant" else self.scope_keys(scope)
+        if action == "accept_all":  # sensitive purposes need their own consent (PIPL 29, C25)
+            targets = [k for k in targets if k not in self.registry.separate_keys]
         if action == "save":
             targets = list(dict.fromkeys([*targets, *listed]))
         new: dict[str, Decision] = {}
@@ -190,18 +195,18 @@ class ConsentState:
         return self._with(new, method=method, now=now, record_id=record_id)
 
     def apply_gpc(self, *, now: datetime | None = None, record_id: str | None = None) -> ConsentState | None:
-        """The state after the GPC signal withdrew a stored grant, or None when it withdrew nothing.
+        """The state after honouring the GPC signal, or None when it has nothing left to refuse.
 
-        Only a stored grant that the signal overrides is a change worth a record (and a new cookie); for
-        a purpose never granted, the signal alone keeps it refused on every request, so page views of
-        visitors who never granted anything (or bots that keep no cookie) write nothing.
+        The first request that honours the signal for a visitor turns it into stored refusals (one ``gpc``
+        record and a cookie), so the opt-out is proven and outlives the signal (C14, C19); a purpose that is
+        already refused, or explicitly granted under the signal, is left alone, so later requests write nothing.
         """
         if not self.gpc:
             return None
         pending = [
             k
             for k in self.registry.gpc_keys
-            if self.gpc_honoured(k) and (d := self.current(k)) is not None and d.granted
+            if self.gpc_honoured(k) and ((d := self.current(k)) is None or d.granted)
         ]
         if not pending:
             return None

@@ -66,19 +66,26 @@ def test_gpc_beats_a_stored_grant_with_exactly_one_record(client, app):  # C19, 
     assert record.granted["analytics"] == 1 and record.previous_id == records(app)[0].id
 
 
-def test_undecided_visitor_with_gpc_writes_nothing_until_they_choose(client, app):  # C18, C14
-    for path in ("/", "/other", "/hello"):
+def test_first_gpc_request_writes_one_record_and_the_opt_out_outlives_the_signal(client, app):  # C18, C14, C19
+    first = client.get("/", headers=GPC)
+    assert "consent=" in " ".join(first.headers.getlist("Set-Cookie"))
+    for path in ("/other", "/hello", "/"):
         response = client.get(path, headers=GPC)
-        assert not response.headers.getlist("Set-Cookie") or "consent=" not in response.headers["Set-Cookie"]
+        assert "consent=" not in " ".join(response.headers.getlist("Set-Cookie"))
         assert client.get("/granted/advertising", headers=GPC).get_data(as_text=True) == "False"
-    assert record_count(app) == 0
+    (record,) = records(app)
+    assert record.method == "gpc" and record.gpc is True and set(record.denied) == set(GPC_KEYS)
+    assert "analytics" not in record.denied, "only the GPC purposes are refused by the signal"
     html = client.get("/", headers=GPC).get_data(as_text=True)
     banner = html[html.index('<section id="consent-banner"'):]
     assert "consent-b-analytics" in banner and 'data-reason="first_visit"' in banner
+    # The signal disappears: the stored refusals stay, and nothing is asked again for them.
+    state = client.get("/consent/state").get_json()
+    assert "advertising" in state["denied"] and "advertising" not in state["due"]
     token = csrf_token(client)
-    client.post("/consent", data={"csrf_token": token, "action": "accept_all", "scope": "due"}, headers=GPC)
-    (record,) = records(app)
-    assert record.gpc is True and set(GPC_KEYS) <= set(record.denied) and "analytics" in record.granted
+    client.post("/consent", data={"csrf_token": token, "action": "accept_all", "scope": "due"})
+    last = records(app)[-1]
+    assert "analytics" in last.granted and set(GPC_KEYS) <= set(last.denied)
 
 
 def test_accept_all_does_not_override_gpc(client):  # C19

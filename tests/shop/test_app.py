@@ -124,6 +124,7 @@ PAGES = ["/", "/products", "/product/clay-pot", "/recommendations", "/cart", "/s
 
 def test_pages_have_lang_landmarks_one_h1_and_labelled_controls(shop, client):
     decide(client, "accept_all")
+    decide(client, "grant", "location", "voice_photo_search")
     login_admin(client, shop)
     client.post("/cart/clay-pot", data={"csrf_token": token(client), "quantity": "1", "add": "1"})
     for path in [*PAGES, "/checkout"]:

@@ -119,3 +119,20 @@ def test_withdrawing_voice_photo_search_stops_it(client):  # C25
     assert client.get("/search/photo").status_code == 200
     decide(client, "save", "location")
     assert client.get("/search/photo").status_code == 403 and client.get("/search/voice").status_code == 403
+
+
+@pytest.mark.parametrize("scope", ["due", "all"])
+def test_accept_all_never_grants_sensitive_purposes(client, scope):  # C25
+    html = client.get("/").get_data(as_text=True)
+    banner = html[html.index('id="consent-banner"'):]
+    assert 'value="location"' not in banner and 'value="voice_photo_search"' not in banner
+    decide(client, "accept_all", scope=scope)
+    state = client.get("/consent/state").get_json()
+    assert "analytics" in state["granted"]
+    assert "location" not in state["granted"] and "voice_photo_search" not in state["granted"]
+    assert state["banner_due"] is False, "sensitive purposes are asked just in time, not by the banner"
+    assert client.get("/nearby").status_code == 403
+    decide(client, "grant", "location")
+    assert client.get("/nearby").status_code == 200
+    decide(client, "reject_all", scope="all")
+    assert client.get("/nearby").status_code == 403, "reject all on the preferences page withdraws it too"
