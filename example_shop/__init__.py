@@ -81,6 +81,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     for module in (shop, account, privacy, admin, nearby, search, thirdparty):
         app.register_blueprint(module.bp)
+    from flask_consent.dashboard import make_dashboard
+
+    from .data_requests import open_requests
+
+    app.register_blueprint(
+        make_dashboard(guard=admin.admin_guard, requests_provider=open_requests), url_prefix="/admin/consent"
+    )
     connect_withdrawal(app)
     init_cli(app)
 

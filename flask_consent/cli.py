@@ -1,34 +1,138 @@
-"""``flask consent ...``: operate the consent log from the command line."""
+"""``flask consent ...``: operate the consent log from the command line.
+
+Exit codes that scripts can rely on:
+
+* ``0`` done (``check``: no problems found);
+* ``1`` ``check`` found problems, or ``flush`` could not replay the spool yet (the records stay spooled);
+* ``2`` usage error: unknown option or format, a bad date, an output file that cannot be written;
+* ``3`` the consent log could not be read or written (database unreachable, table missing).
+"""
 
 from __future__ import annotations
 
-from typing import cast
+import csv
+import dataclasses
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
-consent_cli = AppGroup("consent", help="Manage the consent log of flask_consent.")
+from . import stats as stats_module
+from .store import ConsentRecord, SQLStore
 
-
-def _ext():  # type: ignore[no-untyped-def]
+if TYPE_CHECKING:
     from .extension import Consent
 
-    return cast(Consent, current_app.extensions["consent"])
+EXIT_PROBLEMS = 1
+EXIT_STORE = 3
+
+_EXIT_CODES_HELP = (
+    "Exit codes: 0 done, 1 problems found (check) or records still spooled (flush), 2 usage error, "
+    "3 consent log unavailable."
+)
+
+consent_cli = AppGroup("consent", help=f"Manage the consent log of flask_consent.\n\n{_EXIT_CODES_HELP}")
+
+CSV_FIELDS = (
+    "id", "created_at", "subject_id", "consent_id", "user_id", "method", "policy_version", "banner_hash",
+    "granted", "denied", "gpc", "locale", "previous_id", "ip_hash", "ua_family",
+)
 
 
-@consent_cli.command("init-db")
+def _ext() -> Consent:
+    return cast("Consent", current_app.extensions["consent"])
+
+
+class StoreUnavailable(click.ClickException):
+    """The consent log could not be reached; exit code 3."""
+
+    exit_code = EXIT_STORE
+
+
+def _sql_store() -> SQLStore:
+    store = _ext().store
+    if not isinstance(store, SQLStore):
+        raise click.UsageError("This command needs the SQL consent log (a custom ConsentStore is configured).")
+    return store
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    """Turn database failures into a one-line message and exit code 3 instead of a traceback."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise StoreUnavailable(
+            f"The consent log is unavailable: {reason}. Check CONSENT_DATABASE_URL and run 'flask consent init-db'."
+        ) from exc
+
+
+@contextmanager
+def _output_errors(output: IO[str]) -> Iterator[None]:
+    """Report an output that fails mid-way (disk full, closed pipe) as a usage error, exit code 2."""
+    try:
+        yield
+        output.flush()
+    except OSError as exc:
+        name = getattr(output, "name", "the output")
+        raise click.UsageError(f"Could not write the export to {name}: {exc.strerror or exc}.") from exc
+
+
+class UTCDate(click.ParamType):  # type: ignore[type-arg]
+    """A date (``2026-11-01``) or an ISO 8601 time; without a zone it is taken as UTC."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not a date; use YYYY-MM-DD or an ISO 8601 time like 2026-11-01T08:00Z.",
+                      param, ctx)
+        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+
+
+DATE = UTCDate()
+
+
+def _window(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and since >= until:
+        raise click.BadParameter("--since must be earlier than --until.", param_hint="'--since'/'--until'")
+
+
+def _show_progress(flag: bool | None) -> bool:
+    return sys.stderr.isatty() if flag is None else flag
+
+
+_progress_option = click.option(
+    "--progress/--no-progress", default=None,
+    help="Show a progress bar on stderr (default: only when stderr is a terminal).",
+)
+
+
+@consent_cli.command("init-db", epilog=_EXIT_CODES_HELP)
 def init_db() -> None:
     """Create the consent log table and its indexes."""
     store = _ext().store
     init = getattr(store, "init_db", None)
     if init is None:
         raise click.ClickException("This consent store has no init_db(); create its storage yourself.")
-    init()
+    with _store_errors():
+        init()
     click.echo("Consent log ready.")
 
 
-@consent_cli.command("audit")
+@consent_cli.command("audit", epilog=_EXIT_CODES_HELP)
 def audit() -> None:
     """List cookies the app set that no purpose declares."""
     names = _ext().undeclared_cookies()
@@ -37,3 +141,204 @@ def audit() -> None:
         return
     for name in names:
         click.echo(name)
+
+
+@consent_cli.command("check", epilog=_EXIT_CODES_HELP)
+def check() -> None:
+    """Lint the consent configuration; exit 1 when a problem is found.
+
+    Looks for purposes without a description, required purposes without a justification, cookies the app
+    set that no purpose declares, a missing or weak SECRET_KEY, SQLite used outside debug/testing, and a
+    consent log that cannot be reached or has no table.
+    """
+    problems = list(_problems())
+    for problem in problems:
+        click.echo(f"problem: {problem}")
+    if problems:
+        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo("No problems found.")
+
+
+def _problems() -> Iterator[str]:
+    from .extension import _WEAK_KEYS
+
+    ext = _ext()
+    app = current_app
+    for purpose in ext.registry.values():
+        if not purpose.description:
+            yield f"purpose {purpose.key!r} has no description: visitors cannot tell what they agree to."
+        if purpose.required and not purpose.justification:
+            yield f"required purpose {purpose.key!r} has no justification of why it is strictly necessary."
+    for name in ext.undeclared_cookies():
+        yield f"cookie {name!r} was set but no purpose declares it: add it to a Purpose(cookies=[...])."
+    key = app.secret_key
+    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
+    if not text:
+        yield "SECRET_KEY is not set: consent cookies cannot be signed."
+    elif len(text) < 16 or text.lower() in _WEAK_KEYS:
+        yield "SECRET_KEY is weak (shorter than 16 characters or a well-known placeholder)."
+    store = ext.store
+    if isinstance(store, SQLStore):
+        url = sa.engine.make_url(store.url)
+        if url.get_backend_name() == "sqlite" and not (app.debug or app.testing):
+            yield "the consent log is on SQLite in production: set CONSENT_DATABASE_URL to PostgreSQL."
+        try:
+            with store.engine.connect() as conn:
+                present = sa.inspect(conn).has_table("consent_records")
+        except sa.exc.SQLAlchemyError as exc:
+            yield f"the consent log cannot be reached: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"
+        else:
+            if not present:
+                yield "the consent log table does not exist: run 'flask consent init-db'."
+
+
+def _pct(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate * 100:.1f}%"
+
+
+@consent_cli.command("stats", epilog=_EXIT_CODES_HELP)
+@click.option("--since", type=DATE, help="Only records created at or after this date (UTC).")
+@click.option("--until", type=DATE, help="Only records created before this date (UTC, not included).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(since: datetime | None, until: datetime | None, fmt: str) -> None:
+    """Opt-in rate per purpose, decisions by method, refusal rate and GPC share.
+
+    Computed by the database (GROUP BY), so memory stays flat however large the log is.
+    """
+    _window(since, until)
+    store = _sql_store()
+    keys = [p.key for p in _ext().registry.optional]
+    with _store_errors():
+        result = stats_module.collect(store, keys, since, until)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    click.echo(f"records   {result.records}")
+    click.echo(f"visitors  {result.subjects}")
+    click.echo(f"refusals  {_pct(result.refusal_rate)}  (granted no optional purpose)")
+    click.echo(f"GPC       {_pct(result.gpc_share)}  (decisions with Sec-GPC: 1)")
+    click.echo("")
+    width = max([len("purpose"), *(len(k) for k in keys)])
+    click.echo(f"{'purpose':<{width}}  {'granted':>9}  {'denied':>9}  {'opt-in':>7}")
+    for p in result.purposes:
+        click.echo(f"{p.key:<{width}}  {p.granted:>9}  {p.denied:>9}  {_pct(p.rate):>7}")
+    click.echo("")
+    mwidth = max([len("method"), *(len(m) for m in result.methods)])
+    click.echo(f"{'method':<{mwidth}}  {'records':>9}")
+    for method, n in result.methods.items():
+        click.echo(f"{method:<{mwidth}}  {n:>9}")
+
+
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(ConsentRecord))
+
+
+def record_dict(record: ConsentRecord) -> dict[str, Any]:
+    """The same dict as :meth:`ConsentRecord.to_dict`, built without ``dataclasses.asdict``'s deep copies,
+    which would make exporting a million records several times slower."""
+    data = {name: getattr(record, name) for name in _RECORD_FIELDS}
+    data["created_at"] = record.created_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    data["granted"] = dict(record.granted)
+    data["denied"] = dict(record.denied)
+    return data
+
+
+def _jsonl_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
+    def write(record: ConsentRecord) -> None:
+        out.write(json.dumps(record_dict(record), separators=(",", ":"), ensure_ascii=False) + "\n")
+
+    return write
+
+
+def _csv_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+
+    def write(record: ConsentRecord) -> None:
+        data = record_dict(record)
+        data["granted"] = json.dumps(data["granted"], separators=(",", ":"), sort_keys=True)
+        data["denied"] = json.dumps(data["denied"], separators=(",", ":"), sort_keys=True)
+        writer.writerow(["" if data[f] is None else data[f] for f in CSV_FIELDS])
+
+    return write
+
+
+@consent_cli.command("export", epilog=_EXIT_CODES_HELP)
+@click.option("--since", type=DATE, help="Only records created at or after this date (UTC).")
+@click.option("--until", type=DATE, help="Only records created before this date (UTC, not included).")
+@click.option("--subject", help="Only the records of this subject id (one visitor).")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=False), default="-",
+              help="Write to FILE instead of standard output.")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=2000, show_default=True,
+              help="Records fetched per query.")
+@_progress_option
+def export(
+    since: datetime | None, until: datetime | None, subject: str | None, fmt: str, output: IO[str],
+    batch_size: int, progress: bool | None,
+) -> None:
+    """Stream consent records, oldest first, as JSON Lines or CSV.
+
+    Records are read in keyset-paginated batches and written one by one, so memory stays flat.
+    """
+    _window(since, until)
+    store = _sql_store()
+    write = (_jsonl_writer if fmt == "jsonl" else _csv_writer)(output)
+    written = 0
+    with _store_errors(), _output_errors(output):
+        rows = store.iter_records(since=since, until=until, subject_id=subject, batch=batch_size)
+        if _show_progress(progress):
+            total = stats_module.count(store, since, until, subject)
+            with click.progressbar(rows, length=total, label="Exporting", file=sys.stderr) as bar:
+                for record in bar:
+                    write(record)
+                    written += 1
+        else:
+            for record in rows:
+                write(record)
+                written += 1
+    if output is not sys.stdout:
+        click.echo(f"Exported {written} records.", err=True)
+
+
+@consent_cli.command("purge", epilog=_EXIT_CODES_HELP)
+@click.option("--before", type=DATE, required=True, help="Delete records created before this date (UTC).")
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True,
+              help="Records deleted per transaction (smaller batches hold locks for less time).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
+@_progress_option
+def purge(before: datetime, batch_size: int, dry_run: bool, progress: bool | None) -> None:
+    """Delete records older than the retention limit, in batches of short transactions."""
+    if before > datetime.now(timezone.utc):
+        raise click.BadParameter("is in the future; purging would delete current consent records.",
+                                 param_hint="'--before'")
+    store = _sql_store()
+    with _store_errors():
+        due = stats_module.count(store, until=before)
+        if dry_run:
+            click.echo(f"Would delete {due} records created before {before.isoformat()}.")
+            return
+        if _show_progress(progress):
+            with click.progressbar(length=due, label="Purging", file=sys.stderr) as bar:
+                deleted = store.purge(before, batch_size=batch_size, progress=bar.update)
+        else:
+            deleted = store.purge(before, batch_size=batch_size)
+    click.echo(f"Deleted {deleted} records created before {before.isoformat()}.")
+
+
+@consent_cli.command("flush", epilog=_EXIT_CODES_HELP)
+def flush() -> None:
+    """Replay consent records spooled during a database outage into the consent log.
+
+    Safe to run at any time, twice, or from several machines sharing the instance folder: a record already in
+    the log is not written again. Exits 1 when the log still cannot be written (the records stay spooled).
+    """
+    ext = _ext()
+    if not ext.spool.pending():
+        click.echo("The spool is empty.")
+        return
+    try:
+        count = ext.flush_spool()
+    except Exception as exc:  # noqa: BLE001 - any store failure: report it, keep the spool, exit non-zero
+        raise click.ClickException(f"The consent log cannot be written yet ({exc}); records stay spooled.") from exc
+    click.echo(f"Replayed {count} spooled record(s).")

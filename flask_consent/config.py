@@ -40,6 +40,16 @@ GPC_LAST_UPDATE = "2026-11-26"
 #: ``CONSENT_URL_PREFIX``: where the blueprint is mounted (the HTTP contract fixes ``/consent``).
 URL_PREFIX = "/consent"
 
+#: ``CONSENT_RATE_LIMIT``: per-client limit on ``POST /consent`` (Flask-Limiter syntax), applied when
+#: Flask-Limiter is installed (the ``ratelimit`` extra). None or False turns it off.
+RATE_LIMIT: str | None = "30/minute"
+#: ``CONSENT_RATE_LIMIT_STORAGE_URI``: where Flask-Limiter counts. ``memory://`` counts per process; use e.g.
+#: ``redis://...`` to share the count between the workers of one site.
+RATE_LIMIT_STORAGE_URI = "memory://"
+#: ``CONSENT_RATE_LIMIT_KEY``: a callable naming the client to count against (None: the remote address; put
+#: ``werkzeug.middleware.proxy_fix.ProxyFix`` in front when behind a proxy).
+RATE_LIMIT_KEY = None
+
 
 def defaults() -> dict[str, Any]:
     """The ``CONSENT_*`` keys and their defaults."""

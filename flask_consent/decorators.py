@@ -76,7 +76,10 @@ def _referrer_path() -> str | None:
     ref = request.referrer
     if not ref:
         return None
-    parts = urlsplit(ref)
+    try:
+        parts = urlsplit(ref)
+    except ValueError:  # a malformed Referer (e.g. "http://[") is the visitor's problem, not a 500
+        return None
     if parts.netloc != request.host:
         return None
     path = parts.path + (f"?{parts.query}" if parts.query else "")

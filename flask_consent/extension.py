@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -27,6 +28,7 @@ from .i18n import select_locale, strings
 from .purposes import Cookie, Purpose, PurposeRegistry, localise
 from .records import banner_text_hash, ip_hash, make_record, ua_family
 from .signals import consent_changed
+from .spool import STORE_ERRORS, Spool
 from .state import ConsentState, new_id
 from .store import ConsentRecord, ConsentStore, SQLStore
 
@@ -157,6 +159,9 @@ class Consent:
             cfg["CONSENT_DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'consent.db'}"
         )
         self.instance_path = app.instance_path
+        #: Records the store could not take (outage), kept in the instance folder until replayed.
+        self.spool = Spool(app.instance_path)
+        self._replaying = threading.Lock()
         self._seen: set[tuple[str, str]] = set()
         self._banner_hashes: dict[str, str] = {}
         self._fragments: dict[tuple[str, str], str] = {}
@@ -167,6 +172,10 @@ class Consent:
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=cfg["CONSENT_URL_PREFIX"])
+        from .ratelimit import wire_rate_limit
+
+        #: The Flask-Limiter ``Limiter`` guarding ``POST /consent``, or None (off, or not installed).
+        self.limiter = wire_rate_limit(app)
         app.add_url_rule("/.well-known/gpc.json", "consent_gpc_json", _gpc_json)
         app.before_request(self._before_request)
         app.after_request(self._after_request)
@@ -323,7 +332,7 @@ class Consent:
             ua=ua_family(request.user_agent.string),
             now=after.now,
         )
-        self.store.append(record)
+        self._append(record)
         r = _req()
         r.state = after
         r.new_state = after
@@ -335,6 +344,35 @@ class Consent:
         )
         consent_changed.send(current_app._get_current_object(), before=before, after=after, record=record)  # type: ignore[attr-defined]
         return record
+
+    def _append(self, record: ConsentRecord) -> None:
+        """Write ``record`` to the store, or to the spool when the store fails: the choice still applies."""
+        try:
+            self.store.append(record)
+        except STORE_ERRORS as exc:
+            log.warning("flask_consent: consent store unavailable (%s); record %s spooled", exc, record.id)
+            self.spool.append(record)
+            return
+        if self.spool.pending():
+            self.flush_spool(wait=False)
+
+    def flush_spool(self, wait: bool = True) -> int:
+        """Replay spooled records into the store; return how many were new. ``flask consent flush`` calls it.
+
+        With ``wait=False`` (after a successful write) it returns 0 at once when another thread is already
+        replaying, and a store that fails again only logs: the records stay spooled for the next attempt.
+        """
+        if not self._replaying.acquire(blocking=wait):
+            return 0
+        try:
+            return self.spool.replay(self.store)  # type: ignore[arg-type]
+        except STORE_ERRORS as exc:
+            if wait:
+                raise
+            log.warning("flask_consent: spool replay failed (%s); will retry after the next write", exc)
+            return 0
+        finally:
+            self._replaying.release()
 
     def _set_cookie(self, response: Response, state: ConsentState) -> None:
         lifetime = int(min(2 * self.max_age.total_seconds(), 395 * 86400))

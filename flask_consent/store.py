@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -171,6 +171,35 @@ class SQLStore:
         with self.engine.begin() as conn:
             conn.execute(records.insert(), [_to_row(record)])
 
+    def append_idempotent(self, batch: list[ConsentRecord]) -> int:
+        """Insert records whose id is not in the log yet; return how many were new.
+
+        ``INSERT ... ON CONFLICT (id) DO NOTHING`` on SQLite and PostgreSQL, so replaying the outage spool twice,
+        or from two processes at once, never duplicates a record.
+        """
+        rows = [_to_row(r) for r in batch]
+        if not rows:
+            return 0
+        dialect = self.engine.dialect.name
+        with self.engine.begin() as conn:
+            if dialect in ("postgresql", "sqlite"):
+                if dialect == "postgresql":
+                    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                    stmt: Any = pg_insert(records)
+                else:
+                    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                    stmt = sqlite_insert(records)
+                stmt = stmt.on_conflict_do_nothing(index_elements=[records.c.id]).returning(records.c.id)
+                return len(conn.execute(stmt, rows).all())
+            inserted = 0
+            for row in rows:  # other databases: check first (not race-free; they lack a portable upsert)
+                if conn.execute(sa.select(records.c.id).where(records.c.id == row["id"])).first() is None:
+                    conn.execute(records.insert(), row)
+                    inserted += 1
+            return inserted
+
     def history(
         self, subject_id: str | None, user_id: str | None = None, limit: int = 100
     ) -> list[ConsentRecord]:
@@ -222,7 +251,10 @@ class SQLStore:
             if subject_id is not None:
                 query = query.where(records.c.subject_id == subject_id)
             if last is not None:
+                # The plain >= bound lets PostgreSQL range-scan the time index; with only the OR it reads
+                # the index from the start on every batch (quadratic over a large log).
                 query = query.where(
+                    records.c.created_at >= last[0],
                     sa.or_(
                         records.c.created_at > last[0],
                         sa.and_(records.c.created_at == last[0], records.c.id > last[1]),
@@ -234,6 +266,31 @@ class SQLStore:
             if len(rows) < batch:
                 return
             last = (rows[-1].created_at, rows[-1].id)
+
+    def purge(
+        self, before: datetime, batch_size: int = 1000, progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Delete the records created before ``before`` (retention), oldest first, ``batch_size`` at a time.
+
+        Each batch is its own short transaction, so consent writes are never blocked for long. ``progress``
+        is called with the number deleted after each batch. Returns the total deleted.
+        """
+        oldest = (
+            sa.select(records.c.id)
+            .where(records.c.created_at < _utc(before))
+            .order_by(records.c.created_at)
+            .limit(batch_size)
+        )
+        total = 0
+        while True:
+            with self.engine.begin() as conn:
+                result = conn.execute(records.delete().where(records.c.id.in_(oldest.scalar_subquery())))
+            deleted = int(result.rowcount or 0)
+            if not deleted:
+                return total
+            total += deleted
+            if progress is not None:
+                progress(deleted)
 
     def unlink_user(self, user_id: str) -> int:
         """Remove a member's identity from their records (account deletion); the proof of consent stays."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
@@ -101,7 +101,10 @@ def _back_target() -> str:
         return nxt
     ref = request.referrer
     if ref:
-        parts = urlsplit(ref)
+        try:
+            parts = urlsplit(ref)
+        except ValueError:  # a malformed Referer (e.g. "http://[") is ignored, never a 500
+            return "/"
         if parts.netloc == request.host:
             path = parts.path + (f"?{parts.query}" if parts.query else "")
             if not path.startswith(request.script_root + current_app.config["CONSENT_URL_PREFIX"]):
@@ -166,7 +169,9 @@ def receipt_view(record_id: str) -> Response:
     if record is None or not (
         (st.subject_id and record.subject_id == st.subject_id) or (user_id and record.user_id == user_id)
     ):
-        abort(404)
+        response = jsonify(error="not_found", message="No such consent record for this visitor.")
+        response.status_code = 404
+        return response
     cfg = current_app.config
     return jsonify(
         receipt(
@@ -174,6 +179,15 @@ def receipt_view(record_id: str) -> Response:
             jurisdiction=cfg["CONSENT_JURISDICTION"], locale=record.locale,
         )
     )
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of the JSON API above, for this app's purposes."""
+    from .openapi import openapi_document
+
+    ext = _ext()
+    return jsonify(openapi_document(ext.registry, current_app.config["CONSENT_URL_PREFIX"]))
 
 
 @blueprint.get("/declaration")

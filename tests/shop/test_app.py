@@ -191,3 +191,16 @@ def test_google_consent_mode_default_follows_the_shop_purposes(client):
     after = gcm()
     assert after["analytics_storage"] == "granted" and after["personalization_storage"] == "granted"
     assert after["ad_storage"] == after["ad_user_data"] == after["ad_personalization"] == "denied"
+
+
+def test_consent_dashboard_is_mounted_behind_the_admin_login(shop, client):  # C27, C14
+    anonymous = client.get("/admin/consent/")
+    assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
+    login(client, shop)
+    assert client.get("/admin/consent/").status_code == 403
+    client.get("/account/logout")
+    login_admin(client, shop)
+    page = client.get("/admin/consent/")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<svg" in html and "overdue" in html.lower()

@@ -1,0 +1,168 @@
+"""The outage spool: consent records that the store could not take, kept durably until it can.
+
+A consent record is legal evidence, so a database outage must not lose one. When the store fails, the record is
+appended as one JSON line to a file in the instance folder and fsync'ed before the visitor gets an answer. The
+spool is replayed into the store as soon as a write succeeds again, and by ``flask consent flush``.
+
+Replay is safe to run twice and from several processes at once: the spool file is moved aside under an
+exclusive ``fcntl`` lock (appenders re-check they still hold the live file), and records are inserted with
+``ON CONFLICT (id) DO NOTHING``, so a record replayed twice is stored once.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import json
+import logging
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+import sqlalchemy as sa
+
+from .store import ConsentRecord
+
+log = logging.getLogger("flask_consent")
+
+SPOOL_NAME = "consent-spool.jsonl"
+#: Failures of the store that send a record to the spool instead of failing the visitor's request.
+STORE_ERRORS: tuple[type[BaseException], ...] = (sa.exc.SQLAlchemyError, OSError)
+_BATCH_SUFFIX = ".replaying"
+
+
+class IdempotentStore(Protocol):
+    """A store that can take records whose id it may already hold (see ``SQLStore.append_idempotent``)."""
+
+    def append_idempotent(self, batch: list[ConsentRecord]) -> int: ...
+
+
+@contextmanager
+def _locked(f: IO[Any]) -> Iterator[None]:
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+class Spool:
+    """An append-only, fsync'ed JSON-lines file of records waiting for the store.
+
+    ``directory`` is usually the app's instance folder. Batches moved aside for replay are named
+    ``consent-spool.jsonl.<uuid>.replaying``; a crash mid-replay leaves them for the next replay.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]):
+        self.directory = Path(directory)
+        self.path = self.directory / SPOOL_NAME
+
+    def append(self, record: ConsentRecord) -> None:
+        """Write ``record`` durably (data and directory entry fsync'ed) before returning."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        line = (json.dumps(record.to_dict(), separators=(",", ":"), sort_keys=True) + "\n").encode()
+        while True:
+            created = not self.path.exists()
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "r+b", buffering=0) as f, _locked(f):
+                if not self._is_live(f):
+                    continue  # a replay moved this file aside after we opened it: write to the new one
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line  # never glue a record onto a line a crash cut short
+                os.write(fd, line)
+                os.fsync(fd)
+            if created:
+                self._sync_directory()
+            return
+
+    def pending(self) -> bool:
+        """True when records are waiting (cheap: two ``stat``-like calls, no reading)."""
+        try:
+            if self.path.stat().st_size > 0:
+                return True
+        except FileNotFoundError:
+            pass
+        return any(True for _ in self.directory.glob(SPOOL_NAME + ".*" + _BATCH_SUFFIX))
+
+    def records(self) -> list[ConsentRecord]:
+        """Every record waiting in the spool and in batches left by an interrupted replay (for inspection)."""
+        out: list[ConsentRecord] = []
+        for path in [self.path, *self._batches()]:
+            out.extend(self._read(path))
+        return out
+
+    def replay(self, store: IdempotentStore) -> int:
+        """Move the spool aside and insert its records into ``store``; return how many were new there.
+
+        A batch file is deleted only after its records are committed, so a failure (the store still down)
+        keeps them for the next attempt; the exception propagates.
+        """
+        self._move_aside()
+        inserted = 0
+        for batch in self._batches():
+            records = self._read(batch)
+            if records:
+                inserted += store.append_idempotent(records)
+            try:
+                batch.unlink()
+            except FileNotFoundError:
+                pass  # another process replayed the same batch; the ids made that harmless
+        if inserted:
+            log.info("flask_consent: replayed %d spooled consent record(s) into the store", inserted)
+        return inserted
+
+    # --- internals -----------------------------------------------------------------------------------------
+
+    def _is_live(self, f: IO[Any]) -> bool:
+        try:
+            return os.fstat(f.fileno()).st_ino == self.path.stat().st_ino
+        except FileNotFoundError:
+            return False
+
+    def _move_aside(self) -> None:
+        try:
+            f = open(self.path, "ab")  # noqa: SIM115 - closed below, after the lock is released
+        except FileNotFoundError:
+            return
+        with f:
+            with _locked(f):
+                if not self._is_live(f) or os.fstat(f.fileno()).st_size == 0:
+                    return
+                os.rename(self.path, self.path.with_name(f"{SPOOL_NAME}.{uuid.uuid4().hex}{_BATCH_SUFFIX}"))
+        self._sync_directory()
+
+    def _batches(self) -> list[Path]:
+        return sorted(self.directory.glob(SPOOL_NAME + ".*" + _BATCH_SUFFIX))
+
+    def _read(self, path: Path) -> list[ConsentRecord]:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return []
+        out = []
+        for number, line in enumerate(data.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                out.append(ConsentRecord.from_dict(json.loads(line)))
+            except (ValueError, TypeError):
+                # Only a write cut short by a crash can leave a partial line; it never got an answer.
+                log.error("flask_consent: unreadable line %d in %s skipped", number, path)
+        return out
+
+    def _sync_directory(self) -> None:
+        try:
+            fd = os.open(self.directory, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(fd)
+        except OSError as exc:
+            if exc.errno not in (errno.EINVAL, errno.EBADF):
+                raise
+        finally:
+            os.close(fd)

@@ -1,0 +1,275 @@
+"""``flask consent ...`` through Flask's CliRunner: every command, its output and its errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import record_count, shop_purposes
+from consent_log_data import seed
+from flask import Flask
+
+from flask_consent import Purpose
+
+
+@pytest.fixture
+def seeded(app: Flask) -> Flask:
+    seed(app)
+    return app
+
+
+def run(app: Flask, *args: str) -> Any:
+    return app.test_cli_runner().invoke(args=["consent", *args])
+
+
+# --- init-db and audit --------------------------------------------------------------------------------------
+
+def test_init_db_creates_the_log_and_is_repeatable(app: Flask) -> None:
+    first = run(app, "init-db")
+    again = run(app, "init-db")
+    assert (first.exit_code, again.exit_code) == (0, 0)
+    assert "Consent log ready." in again.output
+
+
+def test_audit_lists_undeclared_cookies_the_app_set(app: Flask) -> None:
+    assert run(app, "audit").output.strip() == "No undeclared cookies seen."
+
+    @app.get("/tracker")
+    def tracker() -> Any:
+        from flask import make_response
+
+        resp = make_response("x")
+        resp.set_cookie("mystery_id", "1")
+        return resp
+
+    app.test_client().get("/tracker")
+    result = run(app, "audit")
+    assert result.exit_code == 0
+    assert result.output.split() == ["mystery_id"]
+
+
+def test_database_unreachable_exits_3_with_a_message(make_app: Callable[..., Flask], tmp_path: Any) -> None:
+    app = make_app()
+    app.extensions["consent"].store.url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
+    app.extensions["consent"].store._engine = None
+    result = run(app, "stats")
+    assert result.exit_code == 3
+    assert "The consent log is unavailable" in result.output
+    assert "Traceback" not in result.output
+
+
+# --- check ----------------------------------------------------------------------------------------------------
+
+def test_check_passes_a_sound_configuration(app: Flask) -> None:
+    result = run(app, "check")
+    assert result.exit_code == 0, result.output
+    assert "No problems found." in result.output
+
+
+def test_check_reports_each_problem_and_exits_1(make_app: Callable[..., Flask], db_url: str) -> None:  # C10
+    purposes = [
+        *shop_purposes(),
+        Purpose("surveys", "Surveys", ""),
+        Purpose("essentials", "Essentials", "Keeps the site running.", required=True),
+    ]
+    app = make_app(purposes, TESTING=False, SECRET_KEY="x" * 40)
+    app.config["SECRET_KEY"] = "secret"
+    app.extensions["consent"].store.drop_all()
+
+    @app.get("/tracker")
+    def tracker() -> Any:
+        from flask import make_response
+
+        resp = make_response("x")
+        resp.set_cookie("mystery_id", "1")
+        return resp
+
+    app.test_client().get("/tracker")
+    result = run(app, "check")
+    assert result.exit_code == 1
+    out = result.output
+    assert "purpose 'surveys' has no description" in out
+    assert "required purpose 'essentials' has no justification" in out
+    assert "cookie 'mystery_id' was set but no purpose declares it" in out
+    assert "SECRET_KEY is weak" in out
+    assert "run 'flask consent init-db'" in out
+    assert ("on SQLite in production" in out) == db_url.startswith("sqlite")
+
+
+# --- stats ----------------------------------------------------------------------------------------------------
+
+def test_stats_json_gives_rates_per_purpose_methods_and_gpc_share(seeded: Flask) -> None:
+    result = run(seeded, "stats", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert (data["records"], data["subjects"]) == (4, 3)
+    assert data["refusal_rate"] == 0.25
+    assert data["gpc_share"] == 0.25
+    assert data["purposes"]["recommendations"] == {"granted": 3, "denied": 1, "opt_in_rate": 0.75}
+    assert data["purposes"]["analytics"]["opt_in_rate"] == pytest.approx(1 / 3)
+    assert data["methods"] == {"banner_accept_all": 1, "banner_reject_all": 1, "gpc": 1, "preferences": 1}
+    assert [d["day"] for d in data["days"]] == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    assert data["days"][0]["purposes"]["location"] == {"granted": 1, "denied": 1, "opt_in_rate": 0.5}
+    assert [(b["policy_version"], b["records"]) for b in data["banner_versions"]] == [("2", 1), ("1", 3)]
+
+
+def test_stats_window_since_is_inclusive_until_exclusive(seeded: Flask) -> None:
+    result = run(seeded, "stats", "--format", "json", "--since", "2026-11-02", "--until", "2026-11-03")
+    data = json.loads(result.output)
+    assert data["records"] == 1
+    assert data["methods"] == {"gpc": 1}
+    assert data["since"] == "2026-11-02T00:00:00Z"
+
+
+def test_stats_table_is_readable(seeded: Flask) -> None:
+    result = run(seeded, "stats")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["records", "4"]
+    assert any(line.split() == ["recommendations", "3", "1", "75.0%"] for line in lines)
+    assert any(line.split() == ["banner_reject_all", "1"] for line in lines)
+
+
+def test_stats_of_an_empty_log(app: Flask) -> None:
+    data = json.loads(run(app, "stats", "--format", "json").output)
+    assert data["records"] == 0
+    assert data["refusal_rate"] is None
+    assert data["purposes"]["location"]["opt_in_rate"] is None
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--since", "yesterday"], "'yesterday' is not a date"),
+        (["--until", "2026-13-01"], "is not a date"),
+        (["--since", "2026-11-05", "--until", "2026-11-01"], "--since must be earlier than --until"),
+        (["--format", "xml"], "'xml' is not one of 'table', 'json'"),
+        (["--bogus"], "No such option"),
+    ],
+)
+def test_stats_usage_errors_exit_2(app: Flask, args: list[str], message: str) -> None:
+    result = run(app, "stats", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+# --- export ---------------------------------------------------------------------------------------------------
+
+def test_export_jsonl_streams_every_record_oldest_first(seeded: Flask) -> None:  # C14, C17
+    result = run(seeded, "export", "--batch-size", "3")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [r["id"] for r in rows] == ["r1", "r2", "r3", "r4"]
+    assert rows[2]["gpc"] is True
+    assert rows[1]["denied"]["advertising"] == 1
+    assert rows[0]["created_at"] == "2026-11-01T10:00:00Z"
+
+
+def test_export_serialises_records_like_to_dict() -> None:
+    from consent_log_data import RECORDS
+
+    from flask_consent.cli import record_dict
+
+    for r in RECORDS:
+        assert record_dict(r) == r.to_dict()
+
+
+def test_export_csv_to_a_file_with_window_and_subject(seeded: Flask, tmp_path: Any) -> None:
+    out = tmp_path / "s1.csv"
+    result = run(seeded, "export", "--format", "csv", "--subject", "s1", "--since", "2026-11-01T10:30:00Z",
+                 "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Exported 1 records." in result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [r["id"] for r in rows] == ["r4"]
+    assert json.loads(rows[0]["denied"]) == {"analytics": 1}
+    assert rows[0]["user_id"] == ""
+
+
+def test_export_shows_a_progress_bar_when_asked(seeded: Flask, tmp_path: Any) -> None:
+    result = run(seeded, "export", "--progress", "-o", str(tmp_path / "all.jsonl"))
+    assert result.exit_code == 0
+    assert "Exporting" in result.stderr
+    assert len((tmp_path / "all.jsonl").read_text().splitlines()) == 4
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--format", "xlsx"], "'xlsx' is not one of 'jsonl', 'csv'"),
+        (["--since", "2026-02-30"], "is not a date"),
+        (["-o", "/nonexistent-dir/out.jsonl"], "No such file or directory"),
+        (["--batch-size", "0"], "0 is not in the range"),
+    ],
+)
+def test_export_usage_errors_exit_2(seeded: Flask, args: list[str], message: str) -> None:
+    result = run(seeded, "export", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_export_to_a_directory_exits_2(seeded: Flask, tmp_path: Any) -> None:
+    result = run(seeded, "export", "-o", str(tmp_path))
+    assert result.exit_code == 2
+    assert "Is a directory" in result.output
+
+
+def test_export_to_a_full_disk_exits_2_without_a_traceback(seeded: Flask) -> None:
+    result = run(seeded, "export", "-o", "/dev/full")
+    assert result.exit_code == 2
+    assert "Could not write the export to /dev/full" in result.output
+    assert "Traceback" not in result.output
+
+
+# --- purge ----------------------------------------------------------------------------------------------------
+
+def test_purge_dry_run_counts_and_deletes_nothing(seeded: Flask) -> None:
+    result = run(seeded, "purge", "--before", "2026-11-02", "--dry-run")
+    assert result.exit_code == 0
+    assert "Would delete 2 records" in result.output
+    assert record_count(seeded) == 4
+
+
+def test_purge_deletes_older_records_in_batches(seeded: Flask) -> None:
+    result = run(seeded, "purge", "--before", "2026-11-03", "--batch-size", "1", "--progress")
+    assert result.exit_code == 0, result.output
+    assert "Deleted 3 records" in result.output
+    assert "Purging" in result.stderr
+    store = seeded.extensions["consent"].store
+    assert [r.id for r in store.iter_records()] == ["r4"]
+
+
+def test_store_purge_reports_each_batch(seeded: Flask) -> None:
+    from datetime import datetime, timezone
+
+    batches: list[int] = []
+    store = seeded.extensions["consent"].store
+    assert store.purge(datetime(2026, 11, 30, tzinfo=timezone.utc), batch_size=3, progress=batches.append) == 4
+    assert batches == [3, 1]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "Missing option '--before'"),
+        (["--before", "last week"], "is not a date"),
+        (["--before", "2999-01-01"], "is in the future"),
+        (["--before", "2026-11-02", "--batch-size", "-5"], "is not in the range"),
+    ],
+)
+def test_purge_usage_errors_exit_2_and_delete_nothing(seeded: Flask, args: list[str], message: str) -> None:
+    result = run(seeded, "purge", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert record_count(seeded) == 4
+
+
+def test_help_documents_the_exit_codes(app: Flask) -> None:
+    for command in ("check", "stats", "export", "purge", "flush"):
+        result = run(app, command, "--help")
+        assert ("Exit codes: 0 done, 1 problems found (check) or records still spooled (flush), 2 usage error, "
+                "3 consent log unavailable.") in " ".join(result.output.split())
