@@ -255,7 +255,7 @@ class Consent:
                 policy_version=self.policy_version,
                 max_age=self.max_age,
                 now=now,
-                gpc=_gpc(request.environ),
+                gpc=gpc_signal(),
             )
         return r.state
 
@@ -309,7 +309,7 @@ class Consent:
         if not self._checked_views:
             self._check_views(current_app)
             self._checked_views = True
-        if _gpc(request.environ):
+        if gpc_signal():
             before = self.state()
             after = before.apply_gpc(record_id=new_id(16))
             if after is not None:
@@ -626,12 +626,13 @@ class Consent:
         state = self.state()
         live = any(state.granted(k) for k in keys)
         parts = [Markup(' data-consent="%s"') % " ".join(keys)]
+        # The inert tag carries the nonce too: the banner script copies it when it activates the tag.
+        nonce = self.nonce()
+        if nonce:
+            parts.append(Markup(' nonce="%s"') % nonce)
         if live:
             if src:
                 parts.append(Markup(' src="%s"') % src)
-            nonce = self.nonce()
-            if nonce:
-                parts.append(Markup(' nonce="%s"') % nonce)
         else:
             parts.append(Markup(' type="text/plain"'))
             if src:
@@ -708,10 +709,16 @@ def _attrs(attrs: dict[str, Any], skip_type: bool = False) -> list[Markup]:
     return out
 
 
-def _gpc(environ: dict[str, Any]) -> bool:
-    """True when the request carries ``Sec-GPC: 1``; read from the WSGI environ, as a header lookup that
-    misses (the usual case) costs an exception on every request."""
-    return bool(environ.get("HTTP_SEC_GPC") == "1")
+def gpc_signal() -> bool:
+    """True when the request carries a Global Privacy Control signal.
+
+    That is ``Sec-GPC: 1`` from the browser, or ``X-GPC: 1``, which the banner script sends when
+    ``navigator.globalPrivacyControl`` is true (page scripts cannot set ``Sec-`` headers). Either one can
+    only refuse purposes, never grant them, so accepting it from a script is safe. Read from the WSGI
+    environ: a header lookup that misses (the usual case) costs an exception on every request.
+    """
+    environ = request.environ
+    return environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1"
 
 
 def _has_header(response: Response, lower_name: str) -> bool:

@@ -56,6 +56,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "history_link": "Your consent history (JSON)",
         "session_expired": "Your session expired before you chose. Please choose again.",
         "saved": "Your choices are saved.",
+        "close": "Close",
     },
     "zh-HK": {
         "separate_note": "只會在你使用時另行徵求同意：",
@@ -99,6 +100,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "history_link": "你的同意記錄（JSON）",
         "session_expired": "你的工作階段在選擇前已過期，請再選擇一次。",
         "saved": "你的選擇已儲存。",
+        "close": "關閉",
     },
     "zh-CN": {
         "separate_note": "只会在你使用时单独征求同意：",
@@ -142,6 +144,7 @@ STRINGS: Mapping[str, Mapping[str, str]] = {
         "history_link": "你的同意记录（JSON）",
         "session_expired": "你的会话在选择前已过期，请再选择一次。",
         "saved": "你的选择已保存。",
+        "close": "关闭",
     },
 }
 

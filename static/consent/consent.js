@@ -1,62 +1,150 @@
-// Progressive enhancement of the server-rendered consent banner: submit without reloading, then run
-// the scripts and frames of the purposes just granted. Without this file every form still works.
-const doc = document;
-let state = null;
+// flask_consent banner script; the forms work without it. See README, "The banner in the browser".
+const d = document, de = d.documentElement, $ = (i) => d.getElementById(i);
+const el = (t, o) => Object.assign(d.createElement(t), o);
+const url = (p) => new URL("../../" + p, import.meta.url).pathname; // <prefix>/static/consent/
+// Scripts cannot send Sec-GPC: X-GPC instead.
+const gpc = navigator.globalPrivacyControl === true;
+const req = (p, o = {}) => fetch(p, { credentials: "same-origin", cache: "no-store", ...o, headers: { ...o.headers, ...(gpc && { "X-GPC": "1" }) } });
+const ok = (e, g) => e.dataset.consent.split(" ").some((k) => g.includes(k));
+let cur = null, chain = Promise.resolve();
+let ready = req(url("state")).then((r) => r.json()).then((s) => {
+  cur = s;
+  // Nothing left to ask (e.g. GPC decided the rest): the banner goes.
+  const b = $("consent-banner");
+  if (b && !s.banner_due && !b.contains(d.activeElement)) dock(b);
+  return s;
+}, () => null);
 
-const activate = (granted) => {
-  for (const old of doc.querySelectorAll('script[type="text/plain"][data-consent]')) {
-    if (!old.dataset.consent.split(" ").some((k) => granted.includes(k))) continue;
-    const s = doc.createElement("script");
-    for (const a of old.attributes) if (a.name !== "type" && a.name !== "data-src") s.setAttribute(a.name, a.value);
-    if (old.dataset.src) s.src = old.dataset.src;
-    s.async = false;
-    s.nonce = old.nonce;
-    s.text = old.text;
-    old.replaceWith(s);
+// WCAG 2.4.11: scroll-padding-bottom follows the banner height.
+const ro = new ResizeObserver(() => pad());
+const pad = () => {
+  const e = $("consent-banner") || $("consent-reopen");
+  const h = e && !e.hidden ? de.clientHeight - e.getBoundingClientRect().top : 0;
+  de.style.setProperty("--consent-h", Math.max(0, Math.ceil(h)) + "px");
+  if (e) ro.observe(e);
+};
+
+const activate = (g) => {
+  for (const o of d.querySelectorAll('script[type="text/plain"][data-consent]')) {
+    if (!ok(o, g)) continue;
+    const s = el("script"), src = o.dataset.src;
+    for (const a of o.attributes) if (!/^(type|nonce|data-src)$/.test(a.name)) s.setAttribute(a.name, a.value);
+    s.nonce = o.nonce;
+    s.text = o.text;
+    o.removeAttribute("data-consent");
+    // In document order.
+    chain = chain.then(() => new Promise((done) => {
+      if (src) { s.onload = s.onerror = done; s.src = src; }
+      o.replaceWith(s);
+      if (!src) done();
+    }));
   }
-  for (const ph of doc.querySelectorAll(".consent-placeholder[data-consent]")) {
-    if (!granted.includes(ph.dataset.consent)) continue;
-    const f = doc.createElement("iframe");
-    f.src = ph.dataset.src;
-    f.title = ph.dataset.title;
+  for (const ph of d.querySelectorAll(".consent-placeholder[data-consent]")) {
+    if (!ok(ph, g)) continue;
+    const f = el("iframe", { src: ph.dataset.src, title: ph.dataset.title }), had = ph.contains(d.activeElement);
     f.dataset.consent = ph.dataset.consent;
     ph.replaceWith(f);
+    if (had) f.focus();
   }
 };
 
-const submit = async (form, submitter) => {
-  const data = new FormData(form, submitter);
-  const body = {
-    action: data.get("action"),
-    purposes: data.getAll("purposes"),
-    scope: data.get("scope") || "all",
-  };
-  const res = await fetch(form.getAttribute("action"), {
-    method: "POST",
-    credentials: "same-origin",
-    headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": data.get("csrf_token"), "X-Consent-Client": "banner" },
-    body: JSON.stringify(body),
-  });
-  if (!res.ok) throw new Error(String(res.status));
-  return res.json();
+const dock = (p) => {
+  let r = $("consent-reopen");
+  if (!r) {
+    const a = el("aside", { className: "consent-dock", lang: p.lang }), t = p.dataset.reopen;
+    a.setAttribute("aria-label", t);
+    r = a.appendChild(el("a", { id: "consent-reopen", className: "consent-reopen", href: p.dataset.preferences, textContent: t }));
+    p.after(a);
+  }
+  const had = p.contains(d.activeElement);
+  p.remove();
+  r.hidden = false;
+  if (had) r.focus();
+  pad();
 };
 
-doc.addEventListener("submit", async (ev) => {
-  const form = ev.target;
-  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-consent-form")) return;
-  ev.preventDefault();
-  const before = state ? state.granted : null;
+const decided = (s, f) => {
+  const ran = d.querySelectorAll('script[data-consent]:not([type="text/plain"]),iframe[data-consent]');
+  cur = s;
+  ready = Promise.resolve(s);
+  d.dispatchEvent(new CustomEvent("consent:change", { detail: { granted: s.granted, denied: s.denied } }));
+  if (typeof gtag == "function") gtag("consent", "update", s.gcm);
+  if (f.closest(".consent-page")) return location.assign(f.elements.next.value || "/");
+  // Scripts that ran cannot be unloaded.
+  if ([...ran].some((e) => !ok(e, s.granted))) return location.reload();
+  const p = f.closest(".consent-banner") || (!s.banner_due && $("consent-banner"));
+  if (p) dock(p);
+  activate(s.granted);
+};
+
+d.addEventListener("submit", async (e) => {
+  const f = e.target, b = e.submitter;
+  if (!f.matches("form[data-consent-form]")) return;
+  e.preventDefault();
+  const v = new FormData(f, b);
+  let s;
   try {
-    state = await submit(form, ev.submitter);
+    const r = await req(f.getAttribute("action"), {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": v.get("csrf_token"), "X-Consent-Client": "banner" },
+      body: JSON.stringify({ action: v.get("action"), purposes: v.getAll("purposes"), scope: v.get("scope") || "all" }),
+    });
+    if (!r.ok) throw r;
+    s = await r.json();
   } catch {
-    form.submit();
-    return;
+    // Fall back to a plain post.
+    if (b && b.name) f.append(el("input", { type: "hidden", name: b.name, value: b.value }));
+    return f.submit();
   }
-  const withdrawn = before && before.some((k) => !state.granted.includes(k) && doc.querySelector(`script[data-consent~="${k}"]:not([type="text/plain"])`));
-  doc.dispatchEvent(new CustomEvent("consent:change", { detail: { granted: state.granted, denied: state.denied } }));
-  if (withdrawn) return location.reload();
-  const next = form.querySelector('input[name="next"]');
-  if (!doc.getElementById("consent-banner") || form.closest(".consent-page")) return location.assign(next ? next.value : "/");
-  doc.getElementById("consent-banner").remove();
-  activate(state.granted);
+  decided(s, f);
 });
+
+// Open the choices: the second layer, or the preferences inline.
+const show = async () => {
+  let p = $("consent-banner");
+  if (!p) {
+    const o = $("consent-reopen");
+    o.hidden = true; // also stops a second click while this loads
+    const r = await req(url("preferences") + "?next=" + encodeURIComponent(location.pathname + location.search));
+    if (!r.ok) throw r;
+    const src = new DOMParser().parseFromString(await r.text(), "text/html");
+    const f = src.querySelector("form[data-consent-form]");
+    const h = el("h2", { id: "consent-panel-title", className: "consent-title", textContent: src.querySelector("h1").textContent });
+    f.prepend(h, src.querySelector(".consent-intro"));
+    f.querySelector(".consent-close").hidden = false;
+    p = el("section", { id: "consent-banner", className: "consent-banner consent-panel", lang: src.documentElement.lang });
+    p.setAttribute("role", "region");
+    p.setAttribute("aria-labelledby", h.id);
+    p.append(f);
+    o.parentNode.after(p);
+    pad();
+  }
+  const m = p.querySelector("details");
+  if (m) m.open = true;
+  p.querySelector(".consent-toggle:not(:disabled)")?.focus();
+};
+
+d.addEventListener("click", (e) => {
+  const t = e.target, r = t.closest("#consent-reopen");
+  if (r && !(e.ctrlKey || e.metaKey || e.shiftKey || e.button)) {
+    e.preventDefault();
+    show().catch(() => location.assign(r.href));
+  }
+  if (t.closest(".consent-close")) dock(t.closest(".consent-panel"));
+});
+
+// Esc closes; focus goes back to the opener.
+d.addEventListener("keydown", (e) => {
+  const t = e.target;
+  if (e.key != "Escape" || !t.closest) return;
+  const m = t.closest(".consent-more[open]"), p = t.closest(".consent-panel");
+  if (m) {
+    m.open = false;
+    m.firstElementChild.focus();
+  } else if (p) dock(p);
+});
+
+addEventListener("resize", pad);
+pad();
+
+window.flaskConsent = { granted: (k) => !!cur && cur.granted.includes(k), state: () => ready, show };

@@ -1,0 +1,1 @@
+"""Real-Chromium tests of the banner: JavaScript on and off, accessibility, CSP, GCM and GPC."""
