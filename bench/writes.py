@@ -48,7 +48,9 @@ FORM = {"action": "accept_all", "scope": "due", "next": "/"}
 
 def full_app(db_url: str, instance: str) -> Flask:
     app = Flask("bench_writes_full", instance_path=instance)
-    app.config.update(SECRET_KEY=SECRET, CONSENT_DATABASE_URL=db_url, CONSENT_IP_HASH_KEY="bench-ip-key")
+    # One client posting thousands of choices: the per-client rate limit is switched off for the benchmark.
+    app.config.update(SECRET_KEY=SECRET, CONSENT_DATABASE_URL=db_url, CONSENT_IP_HASH_KEY="bench-ip-key",
+                      CONSENT_RATE_LIMIT=None)
     Consent(app, purposes=PURPOSES)
     return app
 
