@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from flask import Flask, current_app, g, render_template, request, url_for
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
