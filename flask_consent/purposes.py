@@ -91,7 +91,8 @@ class Purpose:
     asked again for this purpose only. ``gpc_opt_out`` purposes are refused when the browser sends a Global
     Privacy Control signal. ``separate=True`` marks sensitive processing (location, microphone, camera) that
     needs its own consent: it is never in the banner, "Accept all" never grants it, and it is asked just in
-    time (``@consent_required``) or ticked on its own in the preferences. ``gcm`` lists the Google Consent Mode types this purpose grants.
+    time (``@consent_required``) or ticked on its own in the preferences. ``gcm`` lists the Google Consent
+    Mode types this purpose grants.
     """
 
     key: str

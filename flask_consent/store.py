@@ -105,7 +105,7 @@ def _to_row(record: ConsentRecord) -> dict[str, Any]:
     return row
 
 
-def _from_row(row: Mapping[str, Any]) -> ConsentRecord:
+def _from_row(row: Mapping[str, Any] | sa.RowMapping) -> ConsentRecord:
     values = dict(row)
     values["granted"] = json.loads(values["granted"])
     values["denied"] = json.loads(values["denied"])

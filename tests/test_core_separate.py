@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import build_app, choose, shop_purposes
+
 from flask_consent import ConfigurationError, Purpose
 
 
