@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from flask import Flask, before_render_template, current_app, g, render_template, request, template_rendered, url_for
 from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
