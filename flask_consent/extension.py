@@ -471,7 +471,9 @@ class Consent:
             httponly=True,
             secure=self._cookie_secure(),
             samesite=self._cookie_samesite(),
-            domain=current_app.config["CONSENT_COOKIE_DOMAIN"] or current_app.config.get("SESSION_COOKIE_DOMAIN") or None,
+            domain=(
+                current_app.config["CONSENT_COOKIE_DOMAIN"] or current_app.config.get("SESSION_COOKIE_DOMAIN") or None
+            ),
             path="/",
         )
 
@@ -781,5 +783,6 @@ def _check_secret_key(app: Flask) -> None:
     if not (app.debug or app.testing) and (len(text) < 16 or text.lower() in _WEAK_KEYS):
         raise ConfigurationError(
             "SECRET_KEY is too weak to sign consent cookies (shorter than 16 characters or a well-known "
-            "placeholder). Set it to a long random value, e.g. python -c 'import secrets; print(secrets.token_hex(32))'."
+            "placeholder). Set it to a long random value, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'."
         )
