@@ -59,6 +59,10 @@ class Spool:
     def __init__(self, directory: str | os.PathLike[str]):
         self.directory = Path(directory)
         self.path = self.directory / SPOOL_NAME
+        # Whether batches were left aside, as of the folder's last change: a rename changes the folder's
+        # mtime, so the folder is listed again only then, not on every successful write.
+        self._scanned_mtime: int | None = None
+        self._has_batches = False
 
     def append(self, record: ConsentRecord) -> None:
         """Write ``record`` durably (data and directory entry fsync'ed) before returning."""
@@ -80,13 +84,19 @@ class Spool:
             return
 
     def pending(self) -> bool:
-        """True when records are waiting (cheap: two ``stat``-like calls, no reading)."""
+        """True when records are waiting (cheap: two ``stat`` calls; the folder is listed only when it changed)."""
         try:
             if self.path.stat().st_size > 0:
                 return True
+            mtime = os.stat(self.directory).st_mtime_ns
         except FileNotFoundError:
-            pass
-        return any(True for _ in self.directory.glob(SPOOL_NAME + ".*" + _BATCH_SUFFIX))
+            if not self.directory.exists():
+                return False
+            mtime = os.stat(self.directory).st_mtime_ns
+        if mtime != self._scanned_mtime:
+            self._has_batches = any(True for _ in self.directory.glob(SPOOL_NAME + ".*" + _BATCH_SUFFIX))
+            self._scanned_mtime = mtime
+        return self._has_batches
 
     def records(self) -> list[ConsentRecord]:
         """Every record waiting in the spool and in batches left by an interrupted replay (for inspection)."""

@@ -77,3 +77,13 @@ def test_store_failure_outside_sqlalchemy_still_spools(tmp_path):  # C14
     r = client.post("/consent", json={"action": "accept_all"}, headers={"X-CSRFToken": token})
     assert r.status_code == 200
     assert len(ext.spool.records()) == 1
+
+
+def test_pending_sees_a_batch_left_aside_after_an_empty_check(tmp_path):  # C14
+    spool = Spool(tmp_path)
+    assert spool.pending() is False
+    assert spool.pending() is False  # answered from the folder's unchanged mtime
+    (tmp_path / f"{SPOOL_NAME}.0123.replaying").write_text("{}\n")
+    assert spool.pending() is True, "a batch an interrupted replay left aside must be replayed"
+    (tmp_path / f"{SPOOL_NAME}.0123.replaying").unlink()
+    assert spool.pending() is False
