@@ -1,95 +1,44 @@
-"""The ``Consent`` extension: configuration, request hooks, Jinja helpers and the per-request state."""
+"""The ``Consent`` extension: set-up, the request hooks and the per-request consent state.
+
+Rendering (banner, Jinja helpers) lives in ``rendering``, writing a choice in ``choices``, start-up checks in
+``checks``; their functions are bound here as methods of ``Consent``.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
-import re
-import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
 
-from flask import Flask, before_render_template, current_app, g, render_template, request, template_rendered, url_for
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from flask import Flask, current_app, g, request
+from markupsafe import Markup
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
+from . import choices, rendering
 from . import config as defaults_module
+from .checks import _WEAK_KEYS, _as_timedelta, _check_secret_key, _days
+from .choices import _user_id
+from .context import _CACHE_LIMIT, _req, _Request
 from .cookie import CookieCodec, state_from_payload
 from .enforcement import UNDECLARED_MODES, expire_withdrawn, filter_set_cookies
 from .exc import ConfigurationError
-from .forms import current_path, home
-from .gcm import gcm_default_snippet
-from .i18n import select_locale, strings
-from .purposes import Cookie, Purpose, PurposeRegistry, localise
-from .records import banner_text_hash, ip_hash, make_record, ua_family
-from .signals import consent_changed
-from .spool import STORE_ERRORS, Spool
-from .state import ConsentState, Decision, new_id
-from .store import ConsentRecord, ConsentStore, SQLStore
+from .i18n import select_locale
+from .purposes import Cookie, Purpose, PurposeRegistry
+from .rendering import _Prompt, asset_dir, inject_banner
+from .spool import Spool
+from .state import ConsentState, new_id
+from .store import ConsentStore, SQLStore
 
 log = logging.getLogger("flask_consent")
 
-_HERE = Path(__file__).resolve().parent
-_WEAK_KEYS = {"dev", "secret", "change-me", "changeme", "development", "test", "secret-key", "default"}
-#: Stand-ins rendered into the cached banner, replaced by this request's CSRF token and return path.
-_CSRF_SLOT = "\x00consent-csrf\x00"
-_NEXT_SLOT = "\x00consent-next\x00"
-_SLOTS = re.compile(f"({_CSRF_SLOT}|{_NEXT_SLOT})")
-#: Entries a per-request cache keeps before it starts over (their keys partly come from the client).
-_CACHE_LIMIT = 1024
-
-
-def asset_dir(name: str) -> str:
-    """``templates`` or ``static``: inside the package in a wheel, beside it in a source checkout."""
-    inside = _HERE / name
-    return str(inside if inside.is_dir() else _HERE.parent / name)
-
-
-@dataclass(frozen=True)
-class _Prompt:
-    """What the banner asks a visitor: everything of their state that the banner's markup depends on."""
-
-    reason: str | None
-    due: tuple[str, ...]
-    gpc: bool
-    decisions: tuple[tuple[str, Decision], ...]
-
-    @classmethod
-    def of(cls, state: ConsentState) -> _Prompt | None:
-        due = state.due()
-        if not due:
-            return None
-        return cls(state.reason, tuple(p.key for p in due), state.gpc,
-                   tuple(sorted(state.current_decisions().items())))
-
-
-class _Request:
-    """What the extension keeps about the current request (on ``flask.g``)."""
-
-    __slots__ = ("state", "new_state", "withdrawn", "rendered", "locale", "touched")
-
-    def __init__(self) -> None:
-        self.state: ConsentState | None = None
-        self.new_state: ConsentState | None = None
-        self.withdrawn: list[Purpose] = []
-        self.rendered = False
-        self.locale: str | None = None
-        self.touched = False
-
-
-def _req() -> _Request:
-    ctx_g = g._get_current_object()  # one context lookup instead of one per attribute
-    r = ctx_g.get("_consent")
-    if r is None:
-        r = ctx_g._consent = _Request()
-    return cast(_Request, r)
+#: Names other modules import from here, though they live in the module of their concept.
+__all__ = ["Consent", "_WEAK_KEYS", "_req", "_user_id", "asset_dir", "current_consent", "gpc_signal"]
 
 
 def _ext() -> Consent:
@@ -343,7 +292,7 @@ class Consent:
             and _is_html(response.headers.get("Content-Type"))
             and not response.direct_passthrough
             and not response.is_streamed
-            and self._inject(response)
+            and inject_banner(self, response)
         ):
             r = ctx_g.get("_consent")
         if r is not None and r.touched:
@@ -352,26 +301,6 @@ class Consent:
             else:
                 response.headers["Vary"] = "Cookie"
         return response
-
-    def _inject(self, response: Response) -> bool:
-        """Insert the banner (or the reopen control) before the last ``</body>``, in one copy of the body.
-
-        Returns False when there is nothing to insert into (no ``</body>``, or a HEAD request)."""
-        chunks = response.response
-        if isinstance(chunks, list) and len(chunks) == 1 and isinstance(chunks[0], bytes):
-            body = chunks[0]
-        else:
-            body = response.get_data()
-        at = body.rfind(b"</body>")
-        if at < 0:
-            at = body.lower().rfind(b"</body>")
-            if at < 0:
-                return False
-        if request.method == "HEAD":
-            return False
-        fragment = str(self.banner()).encode()
-        response.set_data(b"".join((body[:at], fragment, body[at:])))
-        return True
 
     def _first_seen(self, kind: str, name: str) -> bool:
         if (kind, name) in self._seen:
@@ -396,72 +325,6 @@ class Consent:
             pass
         return sorted(names)
 
-    # --- writing a choice ---------------------------------------------------------------------------------
-
-    def commit(self, before: ConsentState, after: ConsentState, *, method: str) -> ConsentRecord | None:
-        """Record the change from ``before`` to ``after``, queue the new cookie and send the signal.
-
-        Returns None (and writes nothing) when the decisions did not change.
-        """
-        if before.same_decisions(after) and before.granted_keys() == after.granted_keys():
-            return None
-        record_id = after.record_id or new_id(16)
-        after = replace(after, record_id=record_id)
-        locale = self.locale()
-        record = make_record(
-            after,
-            record_id=record_id,
-            previous_id=before.record_id,
-            method=method,
-            banner_hash=self.banner_hash(locale),
-            locale=locale,
-            user_id=_user_id(),
-            ip_hash_value=ip_hash(request.remote_addr, self._ip_hash_key()),
-            ua=ua_family(request.user_agent.string),
-            now=after.now,
-        )
-        self._append(record)
-        r = _req()
-        r.state = after
-        r.new_state = after
-        # A stored grant counts even when a GPC signal already refuses it on this request: the signal
-        # withdrawing it must expire its cookies too.
-        r.withdrawn.extend(
-            p for p in self.registry.optional
-            if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
-        )
-        consent_changed.send(current_app._get_current_object(), before=before, after=after, record=record)  # type: ignore[attr-defined]
-        return record
-
-    def _append(self, record: ConsentRecord) -> None:
-        """Write ``record`` to the store, or to the spool when the store fails: the choice still applies."""
-        try:
-            self.store.append(record)
-        except STORE_ERRORS as exc:
-            log.warning("flask_consent: consent store unavailable (%s); record %s spooled", exc, record.id)
-            self.spool.append(record)
-            return
-        if self.spool.pending():
-            self.flush_spool(wait=False)
-
-    def flush_spool(self, wait: bool = True) -> int:
-        """Replay spooled records into the store; return how many were new. ``flask consent flush`` calls it.
-
-        With ``wait=False`` (after a successful write) it returns 0 at once when another thread is already
-        replaying, and a store that fails again only logs: the records stay spooled for the next attempt.
-        """
-        if not self._replaying.acquire(blocking=wait):
-            return 0
-        try:
-            return self.spool.replay(self.store)  # type: ignore[arg-type]
-        except STORE_ERRORS as exc:
-            if wait:
-                raise
-            log.warning("flask_consent: spool replay failed (%s); will retry after the next write", exc)
-            return 0
-        finally:
-            self._replaying.release()
-
     def _set_cookie(self, response: Response, state: ConsentState) -> None:
         lifetime = int(min(2 * self.max_age.total_seconds(), 395 * 86400))
         response.set_cookie(
@@ -485,230 +348,25 @@ class Consent:
         value = current_app.config["CONSENT_COOKIE_SAMESITE"]
         return str(value or current_app.config.get("SESSION_COOKIE_SAMESITE") or "Lax")
 
-    def _ip_hash_key(self) -> bytes:
-        configured = current_app.config["CONSENT_IP_HASH_KEY"]
-        if configured:
-            return configured.encode() if isinstance(configured, str) else bytes(configured)
-        if self._ip_key is None:
-            path = Path(self.instance_path) / "consent-ip-hash.key"
-            try:
-                self._ip_key = path.read_bytes().strip()
-            except OSError:
-                os.makedirs(self.instance_path, exist_ok=True)
-                key = secrets.token_hex(32).encode()
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(key)
-                self._ip_key = key
-        return self._ip_key
 
-    def banner_hash(self, locale: str) -> str:
-        h = self._banner_hashes.get(locale)
-        if h is None:
-            h = self._banner_hashes[locale] = banner_text_hash(
-                self.registry, strings(locale), locale, self.policy_version
-            )
-        return h
+    # --- writing a choice: functions of flask_consent.choices, bound as methods ----------------------------
 
-    # --- rendering ----------------------------------------------------------------------------------------
+    commit = choices.commit
+    flush_spool = choices.flush_spool
+    banner_hash = choices.banner_hash
 
-    def policy_url(self) -> str:
-        return str(current_app.config["CONSENT_POLICY_URL"] or url_for("consent.declaration"))
+    # --- rendering: functions of flask_consent.rendering, bound as methods (no extra call per page view) ---
 
-    def nonce(self) -> str | None:
-        fn: Callable[[], str | None] | None = self._config["CONSENT_CSP_NONCE"]
-        return fn() if fn else None
-
-    def template_context(self, **extra: Any) -> dict[str, Any]:
-        locale = self.locale()
-        state = self.state()
-        return {
-            "state": state,
-            "registry": self.registry,
-            "t": strings(locale),
-            "locale": locale,
-            "loc": lambda text: localise(text, locale),
-            "csrf_token": generate_csrf,
-            "policy_url": self.policy_url(),
-            "nonce": self.nonce(),
-            "assets": self.assets(),
-            **extra,
-        }
-
-    def assets(self) -> Markup:
-        """The banner's stylesheet and script tags."""
-        nonce = self.nonce()
-        if nonce is None and not self._url_defaults:  # then the URLs depend on the script root only
-            root = request.script_root
-            tags = self._asset_tags.get(root)
-            if tags is None:
-                if len(self._asset_tags) >= _CACHE_LIMIT:
-                    self._asset_tags.clear()
-                tags = self._asset_tags[root] = self._asset_markup(None)
-            return tags
-        return self._asset_markup(nonce)
-
-    def _asset_markup(self, nonce: str | None) -> Markup:
-        css = url_for("consent.static", filename="consent/consent.css")
-        js = url_for("consent.static", filename="consent/consent.js")
-        nonce_attr = Markup(' nonce="%s"') % nonce if nonce else Markup("")
-        return Markup('<link rel="stylesheet" href="%s"><script type="module" src="%s"%s></script>') % (
-            css, js, nonce_attr
-        )
-
-    def banner(self) -> Markup:
-        """The banner when a purpose is due, otherwise the small "Privacy choices" control."""
-        r = _req()
-        r.rendered = True
-        prompt = self._prompt(r)
-        if prompt is not None:
-            return self._due_banner(prompt) + self.assets()
-        key = (self.locale(r), request.script_root, self.nonce() is None and not self._url_defaults)
-        fragment = self._fragments.get(key)
-        if fragment is None:
-            if len(self._fragments) >= _CACHE_LIMIT:
-                self._fragments.clear()
-            fragment = Markup(render_template(
-                "consent/reopen.html", t=strings(key[0]), locale=key[0],
-                preferences_url=url_for("consent.preferences"),
-            ))
-            if key[2]:  # the asset tags are the same on every request too: keep them with it
-                fragment += self.assets()
-            self._fragments[key] = fragment
-        return fragment if key[2] else fragment + self.assets()
-
-    def _due_banner(self, prompt: _Prompt) -> Markup:
-        """The first layer and its details for the purposes due.
-
-        With the package's own templates and nobody listening to template signals, the markup is rendered
-        once per locale, script root, policy link and set of due purposes, with stand-ins for the CSRF
-        token and the return path that are filled in per request (both escaped as Jinja would).
-        """
-        nxt = current_path(request) if request.method == "GET" else home(request)
-        if not self._banner_cacheable():
-            return Markup(render_template(
-                "consent/banner.html", **self.template_context(due=self.state().due(), next=nxt, scope="due")
-            ))
-        key = (self.locale(), request.script_root, self._config["CONSENT_POLICY_URL"], prompt)
-        pieces = self._banners.get(key)
-        if pieces is None:
-            if len(self._banners) >= _CACHE_LIMIT:
-                self._banners.clear()
-            html = render_template(
-                "consent/banner.html",
-                **self.template_context(
-                    due=self.state().due(), next=_NEXT_SLOT, scope="due", csrf_token=lambda: _CSRF_SLOT
-                ),
-            )
-            pieces = self._banners[key] = _SLOTS.split(html)  # text, slot, text, slot, ..., text
-        values = {_CSRF_SLOT: str(escape(generate_csrf())), _NEXT_SLOT: str(escape(nxt))}
-        return Markup("".join([values.get(piece, piece) if i % 2 else piece for i, piece in enumerate(pieces)]))
-
-    def _banner_cacheable(self) -> bool:
-        if self.nonce() is not None or template_rendered.receivers or before_render_template.receivers:
-            return False
-        if self._own_banner is None:
-            env = current_app.jinja_env
-            ours = str(Path(asset_dir("templates")) / "consent")
-            self._own_banner = all(
-                str(Path(env.get_template(name).filename or "")).startswith(ours)
-                for name in ("consent/banner.html", "consent/_purpose.html")
-            )
-        return self._own_banner
-
-    def script(self, purpose: str | Iterable[str], src: str | None = None, **attrs: Any) -> Markup:
-        """A ``<script>`` that runs only once ``purpose`` (or any of several) is granted.
-
-        Until then it is rendered inert (``type="text/plain"``) and the banner script activates it when the
-        visitor grants the purpose.
-        """
-        keys = [purpose] if isinstance(purpose, str) else list(purpose)
-        for k in keys:
-            self.registry.require(k)
-        state = self.state()
-        live = any(state.granted(k) for k in keys)
-        parts = [Markup(' data-consent="%s"') % " ".join(keys)]
-        # The inert tag carries the nonce too: the banner script copies it when it activates the tag.
-        nonce = self.nonce()
-        if nonce:
-            parts.append(Markup(' nonce="%s"') % nonce)
-        if live:
-            if src:
-                parts.append(Markup(' src="%s"') % src)
-        else:
-            parts.append(Markup(' type="text/plain"'))
-            if src:
-                parts.append(Markup(' data-src="%s"') % src)
-        parts.extend(_attrs(attrs, skip_type=not live))
-        return Markup("<script%s></script>") % Markup("").join(parts)
-
-    def iframe(self, purpose: str, src: str, title: str, **attrs: Any) -> Markup:
-        """An ``<iframe>`` shown only once ``purpose`` is granted, with a placeholder (and an "Allow" form
-        that works without JavaScript) until then."""
-        p = self.registry.require(purpose)
-        if self.state().granted(purpose):
-            extra = Markup("").join(_attrs(attrs))
-            return Markup('<iframe src="%s" title="%s" data-consent="%s"%s></iframe>') % (src, title, purpose, extra)
-        nxt = current_path(request)
-        html = render_template(
-            "consent/placeholder.html",
-            **self.template_context(purpose=p, src=src, title=title, attrs=attrs, next=nxt),
-        )
-        return Markup(html)
-
-    def gcm_default(self, wait_for_update: int = 500) -> Markup:
-        """The Google Consent Mode ``default`` command for this visitor; render it before any Google tag."""
-        return gcm_default_snippet(self.state(), self.nonce(), wait_for_update)
-
-    def google_tag(self, tag_id: str) -> Markup:
-        """The Google tag, loaded only once ``analytics`` or ``advertising`` is granted (basic mode, C23)."""
-        keys = [k for k in ("analytics", "advertising") if k in self.registry]
-        if not keys:
-            raise ConfigurationError("consent_google_tag needs an 'analytics' or 'advertising' purpose.")
-        src = "https://www.googletagmanager.com/gtag/js?id=" + tag_id
-        return self.script(keys, src=src, **{"async": True})
-
-    def declaration(self, locale: str | None = None) -> list[dict[str, Any]]:
-        """Every purpose with its vendors, cookies, lifetimes and justification, for the shop's policy."""
-        loc = locale or "en"
-        return [
-            {
-                "key": p.key,
-                "title": localise(p.title, loc),
-                "description": localise(p.description, loc),
-                "required": p.required,
-                "version": p.version,
-                "vendors": list(p.vendors),
-                "justification": localise(p.justification, loc),
-                "refusal_effect": localise(p.refusal_effect, loc),
-                "gpc_opt_out": p.gpc_opt_out,
-                "gcm": list(p.gcm),
-                "cookies": [
-                    {
-                        "name": c.pattern,
-                        "lifetime": localise(c.lifetime, loc),
-                        "path": c.path,
-                        "domain": c.domain,
-                        "description": localise(c.description, loc),
-                    }
-                    for c in p.cookies
-                ],
-            }
-            for p in self.registry.values()
-        ]
-
-
-def _attrs(attrs: dict[str, Any], skip_type: bool = False) -> list[Markup]:
-    out = []
-    for name, value in attrs.items():
-        attr = name.rstrip("_").replace("_", "-")
-        if value is None or value is False or (skip_type and attr == "type"):
-            continue
-        if value is True:
-            out.append(Markup(" %s") % attr)
-        else:
-            out.append(Markup(' %s="%s"') % (attr, value))
-    return out
+    policy_url = rendering.policy_url
+    nonce = rendering.nonce
+    template_context = rendering.template_context
+    assets = rendering.assets
+    banner = rendering.banner
+    script = rendering.script
+    iframe = rendering.iframe
+    gcm_default = rendering.gcm_default
+    google_tag = rendering.google_tag
+    declaration = rendering.declaration
 
 
 def gpc_signal() -> bool:
@@ -739,50 +397,8 @@ def _is_html(content_type: str | None) -> bool:
     return content_type.split(";", 1)[0].strip().lower() == "text/html"
 
 
-def _user_id() -> str | None:
-    if "login_manager" not in current_app.extensions and not hasattr(current_app, "login_manager"):
-        return None
-    try:
-        from flask_login import current_user
-    except ImportError:  # pragma: no cover - Flask-Login is optional
-        return None
-    if current_user and current_user.is_authenticated:
-        return str(current_user.get_id())
-    return None
-
-
 def _gpc_json() -> Response:
     from flask import jsonify
 
     return jsonify(gpc=True, lastUpdate=current_app.config["CONSENT_GPC_LAST_UPDATE"])
 
-
-def _days(n: int) -> dict[str, str]:
-    return {"en": f"{n} days", "zh-HK": f"{n} 日", "zh-CN": f"{n} 天"}
-
-
-def _as_timedelta(value: Any) -> Any:
-    from datetime import timedelta
-
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return timedelta(seconds=value)
-    raise ConfigurationError(f"CONSENT_MAX_AGE must be a timedelta or a number of seconds > 0, got {value!r}.")
-
-
-def _check_secret_key(app: Flask) -> None:
-    key = app.secret_key
-    if not key:
-        raise ConfigurationError(
-            "flask_consent signs the consent cookie with SECRET_KEY, which is not set. Set "
-            "app.config['SECRET_KEY'] to a long random value, e.g. the output of "
-            "python -c 'import secrets; print(secrets.token_hex(32))'."
-        )
-    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
-    if not (app.debug or app.testing) and (len(text) < 16 or text.lower() in _WEAK_KEYS):
-        raise ConfigurationError(
-            "SECRET_KEY is too weak to sign consent cookies (shorter than 16 characters or a well-known "
-            "placeholder). Set it to a long random value, e.g. "
-            "python -c 'import secrets; print(secrets.token_hex(32))'."
-        )
