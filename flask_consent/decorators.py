@@ -10,7 +10,7 @@ from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from .extension import Consent, _req
-from .forms import current_path, home, safe_next
+from .forms import current_path, home, referrer_path, safe_next
 from .views import wants_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,18 +71,5 @@ def refuse(ext: Consent, key: str) -> Response:
 
 
 def _referrer_path() -> str | None:
-    from urllib.parse import urlsplit
-
-    ref = request.referrer
-    if not ref:
-        return None
-    try:
-        parts = urlsplit(ref)
-    except ValueError:  # a malformed Referer (e.g. "http://[") is the visitor's problem, not a 500
-        return None
-    if parts.netloc != request.host:
-        return None
-    path = parts.path + (f"?{parts.query}" if parts.query else "")
-    if path == current_path(request):
-        return None
-    return safe_next(path)
+    path = referrer_path(request)
+    return None if path == current_path(request) else path

@@ -108,3 +108,17 @@ def safe_next(value: str | None) -> str | None:
     if parts.scheme or parts.netloc or value.startswith("//"):
         return None
     return value
+
+
+def referrer_path(request: Request) -> str | None:
+    """The same-site path (with query) of the ``Referer``, or None when absent, off-site, malformed or unsafe."""
+    ref = request.referrer
+    if not ref:
+        return None
+    try:
+        parts = urlsplit(ref)
+    except ValueError:  # a malformed Referer (e.g. "http://[") is ignored, never a 500
+        return None
+    if parts.netloc != request.host:
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from flask_wtf.csrf import generate_csrf
@@ -11,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from .exc import ChoiceError
 from .extension import Consent, _req, asset_dir
-from .forms import Choice, csrf_ok, home, read_choice, safe_next
+from .forms import Choice, csrf_ok, home, read_choice, referrer_path, safe_next
 from .gcm import gcm_state
 from .purposes import localise
 from .records import receipt
@@ -99,16 +98,9 @@ def _back_target() -> str:
     nxt = safe_next(request.values.get("next"))
     if nxt:
         return nxt
-    ref = request.referrer
-    if ref:
-        try:
-            parts = urlsplit(ref)
-        except ValueError:  # a malformed Referer (e.g. "http://[") is ignored, never a 500
-            return "/"
-        if parts.netloc == request.host:
-            path = parts.path + (f"?{parts.query}" if parts.query else "")
-            if not path.startswith(request.script_root + current_app.config["CONSENT_URL_PREFIX"]):
-                return safe_next(path) or home(request)
+    path = referrer_path(request)
+    if path and not path.startswith(request.script_root + current_app.config["CONSENT_URL_PREFIX"]):
+        return path
     return home(request)
 
 
