@@ -348,7 +348,6 @@ class Consent:
         value = current_app.config["CONSENT_COOKIE_SAMESITE"]
         return str(value or current_app.config.get("SESSION_COOKIE_SAMESITE") or "Lax")
 
-
     # --- writing a choice: functions of flask_consent.choices, bound as methods ----------------------------
 
     commit = choices.commit

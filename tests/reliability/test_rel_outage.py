@@ -7,7 +7,6 @@ import multiprocessing
 import os
 import shutil
 import sqlite3
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from conftest import PG_URL, build_app, choose, record_count
+from conftest import build_app, choose, pg_schema, record_count
 from outage import CuttableProxy, replay_in_process
 
 from flask_consent.spool import SPOOL_NAME
@@ -42,17 +41,8 @@ def _cookie_record_id(app: Any, client: Any) -> str:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A private schema in the shared PostgreSQL (never the server itself: other suites use it)."""
-    if not PG_URL:
-        pytest.skip("CONSENT_TEST_DATABASE_URL is not set")
-    schema = f"rel_{uuid.uuid4().hex[:12]}"
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    with pg_schema("rel") as url:
+        yield url
 
 
 def _replay_in_two_processes(instance: str, url: str) -> list[int]:
