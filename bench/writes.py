@@ -106,13 +106,13 @@ def post(app: Flask, env: dict[str, Any], body: bytes) -> None:
         raise SystemExit(f"POST {env['PATH_INFO']} answered {status[0]}")
 
 
-def session_and_token(app: Flask) -> tuple[str, str]:
-    """A session cookie and its CSRF token, as the banner's form would carry them."""
+def csrf_cookie_and_token(app: Flask) -> tuple[str, str]:
+    """The consent forms' CSRF cookie and a token for it, as the banner's form would carry them."""
     client = app.test_client()
     token = client.get("/consent/state").get_json()["csrf_token"]
-    cookie = client.get_cookie("session")
+    cookie = client.get_cookie("consent_csrf")
     assert cookie is not None
-    return f"session={cookie.value}", token
+    return f"consent_csrf={cookie.value}", token
 
 
 def measure(db_url: str, label: str, posts: int, rounds: int, block: int = 50) -> None:
@@ -122,7 +122,7 @@ def measure(db_url: str, label: str, posts: int, rounds: int, block: int = 50) -
     assert isinstance(store, SQLStore)
     store.init_db()
     bare = bare_app(store.engine, tmp)
-    cookie, token = session_and_token(full)
+    cookie, token = csrf_cookie_and_token(full)
     body = urlencode({**FORM, "csrf_token": token}).encode()
     env_full = environ("/consent", body, cookie)
     env_bare = environ("/bare", body, cookie)

@@ -16,7 +16,7 @@ _CACHE_LIMIT = 1024
 class _Request:
     """What the extension keeps about the current request (on ``flask.g``)."""
 
-    __slots__ = ("state", "new_state", "withdrawn", "rendered", "locale", "touched")
+    __slots__ = ("state", "new_state", "withdrawn", "rendered", "locale", "touched", "csrf_token", "csrf_cookie")
 
     def __init__(self) -> None:
         self.state: ConsentState | None = None
@@ -25,6 +25,9 @@ class _Request:
         self.rendered = False
         self.locale: str | None = None
         self.touched = False
+        #: This request's consent-form token, and the new CSRF cookie value to set (first token only).
+        self.csrf_token: str | None = None
+        self.csrf_cookie: str | None = None
 
 
 def _req() -> _Request:

@@ -6,8 +6,10 @@ None, which the extension turns into the *undecided* state.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -15,6 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
 
 from .purposes import PurposeRegistry
 from .state import ConsentState, Decision
@@ -86,6 +89,8 @@ class CookieCodec:
     def __init__(self, secret_keys: Iterable[str | bytes], *, salt: str = SALT, cache_size: int = 4096):
         keys = [k.encode() if isinstance(k, str) else k for k in secret_keys if k]
         self._serializer = URLSafeTimedSerializer(keys, salt=salt)
+        #: Made once: the serializer would build a signer (and test its JSON module) on every ``dumps``.
+        self._signer = self._serializer.make_signer()
         self._decode_cached = lru_cache(maxsize=cache_size)(self._decode_uncached)
 
     def dumps(self, state: ConsentState) -> str:
@@ -104,8 +109,12 @@ class CookieCodec:
             "m": state.method or "",
             "d": decisions,
         }
-        value = self._serializer.dumps(data)
-        return value if isinstance(value, str) else value.decode()
+        # What URLSafeTimedSerializer.dumps writes (compact JSON, zlib when that is shorter, base64, then a
+        # timestamped signature by the newest key), without its per-call set-up; its ``loads`` reads it back.
+        payload = json.dumps(data, separators=(",", ":")).encode()
+        packed = zlib.compress(payload)
+        body = b"." + base64_encode(packed) if len(packed) < len(payload) - 1 else base64_encode(payload)
+        return self._signer.sign(body).decode()
 
     def _decode_uncached(self, raw: str) -> Payload | None:
         try:

@@ -26,6 +26,7 @@ from .checks import _WEAK_KEYS, _as_timedelta, _check_secret_key, _days
 from .choices import _user_id
 from .context import _CACHE_LIMIT, _req, _Request
 from .cookie import CookieCodec, state_from_payload
+from .csrf import CsrfSigner
 from .enforcement import UNDECLARED_MODES, expire_withdrawn, filter_set_cookies
 from .exc import ConfigurationError
 from .i18n import select_locale
@@ -114,6 +115,10 @@ class Consent:
                    description={"en": "Your consent choices (signed, HttpOnly).",
                                 "zh-HK": "你的同意選擇（已簽署、HttpOnly）。",
                                 "zh-CN": "你的同意选择（已签名、HttpOnly）。"}),
+            Cookie(f"{cfg['CONSENT_COOKIE_NAME']}_csrf",
+                   description={"en": "Protects the consent forms against forged posts (random, HttpOnly).",
+                                "zh-HK": "保護同意表格免受偽造提交（隨機值、HttpOnly）。",
+                                "zh-CN": "保护同意表单免受伪造提交（随机值、HttpOnly）。"}),
             Cookie(cfg.get("SESSION_COOKIE_NAME", "session"),
                    description={"en": "Sign-in, cart and the CSRF token that protects forms.",
                                 "zh-HK": "登入、購物車及保護表格的 CSRF 權杖。",
@@ -129,6 +134,9 @@ class Consent:
         self.cookie_name: str = cfg["CONSENT_COOKIE_NAME"]
         keys = [*(cfg.get("SECRET_KEY_FALLBACKS") or []), app.secret_key]
         self.codec = CookieCodec([k for k in keys if k])
+        #: Signs the consent forms' CSRF tokens against the ``<cookie name>_csrf`` cookie (see ``csrf``).
+        self.csrf = CsrfSigner([k for k in keys if k])
+        self.csrf_cookie_name = f"{self.cookie_name}_csrf"
         if self._store is None and not cfg["CONSENT_DATABASE_URL"]:
             os.makedirs(app.instance_path, exist_ok=True)  # SQLite cannot create the file's folder itself
         self.store: ConsentStore = self._store or SQLStore(
@@ -156,6 +164,7 @@ class Consent:
         from .views import blueprint
 
         app.register_blueprint(blueprint, url_prefix=cfg["CONSENT_URL_PREFIX"])
+        self._exempt_from_csrfprotect(app)
         from .ratelimit import wire_rate_limit
 
         #: The Flask-Limiter ``Limiter`` guarding ``POST /consent``, or None (off, or not installed).
@@ -178,6 +187,16 @@ class Consent:
 
         connect_login(app)
         self._check_views(app)
+
+    def _exempt_from_csrfprotect(self, app: Flask) -> None:
+        """Let ``POST /consent`` past Flask-WTF's ``CSRFProtect``: the view checks its own token (and
+        Flask-WTF's) itself. Called at set-up and again on the first request, for a ``CSRFProtect`` set up
+        after this extension (whose hook then runs after ours)."""
+        protect = app.extensions.get("csrf")
+        if protect is not None and hasattr(protect, "exempt"):
+            from .views import blueprint
+
+            protect.exempt(blueprint)
 
     def _check_views(self, app: Flask) -> None:
         """Fail fast on ``@consent_required`` with a purpose key this app does not declare."""
@@ -256,7 +275,9 @@ class Consent:
 
     def _before_request(self) -> None:
         if not self._checked_views:
-            self._check_views(current_app)
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            self._check_views(app)
+            self._exempt_from_csrfprotect(app)
             self._checked_views = True
         if gpc_signal():
             before = self.state()
@@ -295,6 +316,8 @@ class Consent:
             and inject_banner(self, response)
         ):
             r = ctx_g.get("_consent")
+        if r is not None and r.csrf_cookie is not None:  # after injection: the banner may have made it
+            self._set_csrf_cookie(response, r.csrf_cookie)
         if r is not None and r.touched:
             if _has_header(response, "vary"):
                 response.vary.add("Cookie")
@@ -334,11 +357,25 @@ class Consent:
             httponly=True,
             secure=self._cookie_secure(),
             samesite=self._cookie_samesite(),
-            domain=(
-                current_app.config["CONSENT_COOKIE_DOMAIN"] or current_app.config.get("SESSION_COOKIE_DOMAIN") or None
-            ),
+            domain=self._cookie_domain(),
             path="/",
         )
+
+    def _set_csrf_cookie(self, response: Response, value: str) -> None:
+        """The consent forms' CSRF cookie: random, HttpOnly, for this browser session only."""
+        response.set_cookie(
+            self.csrf_cookie_name, value, httponly=True, secure=self._cookie_secure(),
+            samesite=self._cookie_samesite(), domain=self._cookie_domain(), path="/",
+        )
+
+    def csrf_time_limit(self) -> float | None:
+        """How long a consent-form token stays valid, in seconds: Flask-WTF's ``WTF_CSRF_TIME_LIMIT``."""
+        limit = self._config.get("WTF_CSRF_TIME_LIMIT", 3600)
+        return None if limit is None else float(limit)
+
+    def _cookie_domain(self) -> str | None:
+        cfg = self._config
+        return cfg["CONSENT_COOKIE_DOMAIN"] or cfg.get("SESSION_COOKIE_DOMAIN") or None
 
     def _cookie_secure(self) -> bool:
         value = current_app.config["CONSENT_COOKIE_SECURE"]
@@ -357,6 +394,7 @@ class Consent:
     # --- rendering: functions of flask_consent.rendering, bound as methods (no extra call per page view) ---
 
     policy_url = rendering.policy_url
+    csrf_token = rendering.csrf_token
     nonce = rendering.nonce
     template_context = rendering.template_context
     assets = rendering.assets

@@ -11,6 +11,7 @@ from flask import Request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
+from .csrf import PREFIX, CsrfSigner
 from .exc import ChoiceError
 from .state import ACTIONS, SCOPES
 
@@ -29,13 +30,24 @@ class Choice:
     is_json: bool
 
 
-def csrf_ok(request: Request) -> bool:
-    """True when the request carries a valid Flask-WTF CSRF token (form field or ``X-CSRFToken``)."""
-    token = request.headers.get("X-CSRFToken") or request.headers.get("X-CSRF-Token")
+def csrf_ok(request: Request, signer: CsrfSigner, cookie_name: str, time_limit: float | None) -> bool:
+    """True when the request carries a valid CSRF token (form field ``csrf_token`` or ``X-CSRFToken``).
+
+    The consent forms' own token (:mod:`flask_consent.csrf`) is checked against this browser's CSRF
+    cookie; any other token is checked by Flask-WTF against the session, so an app's own form that posts to
+    ``/consent`` with Flask-WTF's ``csrf_token()`` keeps working. A browser that says the post comes from
+    another site (``Sec-Fetch-Site: cross-site``) is refused whatever it carries.
+    """
+    environ = request.environ
+    if environ.get("HTTP_SEC_FETCH_SITE") == "cross-site":
+        return False
+    token = environ.get("HTTP_X_CSRFTOKEN") or environ.get("HTTP_X_CSRF_TOKEN")
     if not token and not request.is_json:
         token = request.form.get("csrf_token")
     if not token or len(token) > 512:
         return False
+    if token.startswith(PREFIX):
+        return signer.check(token, request.cookies.get(cookie_name), time_limit)
     try:
         validate_csrf(token)
     except ValidationError:

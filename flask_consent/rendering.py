@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import before_render_template, current_app, render_template, request, template_rendered, url_for
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
 from .context import _CACHE_LIMIT, _req
+from .csrf import new_value, valid_value
 from .exc import ConfigurationError
 from .forms import current_path, home
 from .gcm import gcm_default_snippet
@@ -60,6 +60,20 @@ class _Prompt:
                    tuple(sorted(state.current_decisions().items())))
 
 
+def csrf_token(ext: Consent) -> str:
+    """This request's token for the consent forms (:mod:`flask_consent.csrf`).
+
+    A browser without a CSRF cookie yet gets a new value, which ``after_request`` sets.
+    """
+    r = _req()
+    if r.csrf_token is None:
+        value = request.cookies.get(ext.csrf_cookie_name)
+        if not valid_value(value):
+            value = r.csrf_cookie = new_value()
+        r.csrf_token = ext.csrf.token(value)
+    return r.csrf_token
+
+
 def policy_url(ext: Consent) -> str:
     """The privacy policy the banner links to: ``CONSENT_POLICY_URL``, else the cookie declaration page."""
     return str(current_app.config["CONSENT_POLICY_URL"] or url_for("consent.declaration"))
@@ -81,7 +95,7 @@ def template_context(ext: Consent, **extra: Any) -> dict[str, Any]:
         "t": strings(locale),
         "locale": locale,
         "loc": lambda text: localise(text, locale),
-        "csrf_token": generate_csrf,
+        "csrf_token": ext.csrf_token,
         "policy_url": ext.policy_url(),
         "nonce": ext.nonce(),
         "assets": ext.assets(),
@@ -158,7 +172,7 @@ def _due_banner(ext: Consent, prompt: _Prompt) -> Markup:
             ),
         )
         pieces = ext._banners[key] = _SLOTS.split(html)  # text, slot, text, slot, ..., text
-    values = {_CSRF_SLOT: str(escape(generate_csrf())), _NEXT_SLOT: str(escape(nxt))}
+    values = {_CSRF_SLOT: str(escape(ext.csrf_token())), _NEXT_SLOT: str(escape(nxt))}
     return Markup("".join([values.get(piece, piece) if i % 2 else piece for i, piece in enumerate(pieces)]))
 
 

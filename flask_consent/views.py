@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, cast
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request
-from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
 from .exc import ChoiceError
@@ -74,7 +73,7 @@ def state_json(ext: Consent, state: ConsentState) -> dict[str, Any]:
         "record_id": state.record_id,
         "purposes": purposes,
         "gcm": gcm_state(state),
-        "csrf_token": generate_csrf(),
+        "csrf_token": ext.csrf_token(),
     }
 
 
@@ -107,7 +106,7 @@ def _back_target() -> str:
 @blueprint.post("")
 def choose() -> Response:
     ext = _ext()
-    if not csrf_ok(request):
+    if not csrf_ok(request, ext.csrf, ext.csrf_cookie_name, ext.csrf_time_limit()):
         t = ext.template_context()["t"]
         return _error(t["session_expired"], 400, "csrf")
     try:

@@ -161,3 +161,23 @@ def test_consent_cookie_config_overrides_session_config(make_app):
     client = app.test_client()
     (header,) = set_cookie_named(choose(client, "reject_all"), "shop_consent")
     assert "Secure" not in header and "SameSite=None" in header and "HttpOnly" in header
+
+
+@pytest.mark.parametrize("action", ["accept_all", "reject_all"])
+def test_the_cookie_is_exactly_what_itsdangerous_writes(app, monkeypatch, action) -> None:
+    """``CookieCodec.dumps`` skips the serializer's per-call set-up but writes its format byte for byte
+    (compressed or not), so itsdangerous reads it back and any tool built on itsdangerous can verify it."""
+    from flask_consent.cookie import SALT
+    from flask_consent.state import undecided
+
+    monkeypatch.setattr(time, "time", lambda: 1_790_000_000.0)
+    codec = ext(app).codec
+    with app.test_request_context("/"):
+        state = undecided(ext(app).registry, "1", ext(app).max_age).apply(
+            action, method="banner_accept_all", record_id="testrecord000001")
+    value = codec.dumps(state)
+    reference = URLSafeTimedSerializer(SECRET, salt=SALT)
+    data, signed_at = reference.loads(value, return_timestamp=True)
+    assert signed_at.timestamp() == 1_790_000_000
+    assert reference.dumps(data) == value
+    assert data["d"] and data["c"] == state.consent_id

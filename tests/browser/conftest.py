@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page
 from flask_consent import Consent, Cookie, Purpose, consent_required
 
 TIMEOUT_MS = 5000
-NECESSARY_COOKIES = {"consent", "session"}
+NECESSARY_COOKIES = {"consent", "consent_csrf", "session"}
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Test shop</title>

@@ -72,7 +72,7 @@ def test_schemathesis_against_the_live_app_finds_nothing(tmp_path):
         token = session.get(server.url + "/consent/state", timeout=10).json()["csrf_token"]
         run = subprocess.run(
             [sys.executable, "-m", "schemathesis.cli", "run", server.url + "/consent/openapi.json",
-             "-H", f"X-CSRFToken: {token}", "-H", f"Cookie: session={session.cookies['session']}",
+             "-H", f"X-CSRFToken: {token}", "-H", f"Cookie: consent_csrf={session.cookies['consent_csrf']}",
              "--max-examples", "60", "--phases", "examples,coverage,fuzzing", "--no-color"],
             capture_output=True, text=True, timeout=300, cwd=tmp_path,
         )

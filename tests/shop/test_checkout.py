@@ -10,7 +10,7 @@ from example_shop.models import AnalyticsEvent, BrowsingEvent, Order, PartnerSha
 
 from .conftest import cookie_names, decide, login, register, token
 
-NECESSARY_COOKIES = {"session", "consent", "remember_token"}
+NECESSARY_COOKIES = {"session", "consent", "consent_csrf", "remember_token"}
 
 
 def add_to_cart(client, slug: str = "egg-rolls-tin") -> None:
