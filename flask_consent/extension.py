@@ -17,6 +17,7 @@ from typing import Any, cast
 
 from flask import Flask, current_app, g, request
 from markupsafe import Markup
+from werkzeug.http import http_date
 from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
@@ -151,6 +152,7 @@ class Consent:
         self._fragments: dict[tuple[str, str, bool], Markup] = {}
         self._banners: dict[tuple[Any, ...], list[str]] = {}
         self._asset_tags: dict[str, Markup] = {}
+        self._cookie_attrs: dict[tuple[Any, ...], str] = {}
         self._locales: dict[str | None, str] = {}
         self._prompts: dict[tuple[str | None, str | None, str | None], tuple[float, _Prompt | None]] = {}
         self._config = app.config
@@ -350,23 +352,35 @@ class Consent:
 
     def _set_cookie(self, response: Response, state: ConsentState) -> None:
         lifetime = int(min(2 * self.max_age.total_seconds(), 395 * 86400))
-        response.set_cookie(
-            self.cookie_name,
-            self.codec.dumps(state),
-            max_age=max(lifetime, int(self.max_age.total_seconds())),
-            httponly=True,
-            secure=self._cookie_secure(),
-            samesite=self._cookie_samesite(),
-            domain=self._cookie_domain(),
-            path="/",
-        )
+        self._add_cookie(response, self.cookie_name, self.codec.dumps(state),
+                         max(lifetime, int(self.max_age.total_seconds())))
 
     def _set_csrf_cookie(self, response: Response, value: str) -> None:
         """The consent forms' CSRF cookie: random, HttpOnly, for this browser session only."""
-        response.set_cookie(
-            self.csrf_cookie_name, value, httponly=True, secure=self._cookie_secure(),
-            samesite=self._cookie_samesite(), domain=self._cookie_domain(), path="/",
-        )
+        self._add_cookie(response, self.csrf_cookie_name, value, None)
+
+    def _add_cookie(self, response: Response, name: str, value: str, max_age: int | None) -> None:
+        """``Set-Cookie`` for one of the extension's cookies (HttpOnly, Path=/), as werkzeug writes it.
+
+        The values are URL-safe base64, so nothing needs quoting, and the attributes only change with the
+        config (and Expires once a second): they are kept, instead of building the header anew each time.
+        """
+        domain = self._cookie_domain()
+        if domain is not None:  # werkzeug normalises domains: leave those to it
+            response.set_cookie(name, value, max_age=max_age, httponly=True, secure=self._cookie_secure(),
+                                samesite=self._cookie_samesite(), domain=domain, path="/")
+            return
+        now = int(time.time())
+        key = (max_age, now if max_age is not None else 0, self._cookie_secure(), self._cookie_samesite())
+        attrs = self._cookie_attrs.get(key)
+        if attrs is None:
+            parts = [] if max_age is None else [f"Expires={http_date(now + max_age)}", f"Max-Age={max_age}"]
+            parts += ["Secure"] * key[2] + ["HttpOnly", "Path=/", f"SameSite={key[3]}"]
+            attrs = "; " + "; ".join(parts)
+            if len(self._cookie_attrs) >= 16:
+                self._cookie_attrs.clear()
+            self._cookie_attrs[key] = attrs
+        response.headers.add("Set-Cookie", f"{name}={value}{attrs}")
 
     def csrf_time_limit(self) -> float | None:
         """How long a consent-form token stays valid, in seconds: Flask-WTF's ``WTF_CSRF_TIME_LIMIT``."""
@@ -378,12 +392,12 @@ class Consent:
         return cfg["CONSENT_COOKIE_DOMAIN"] or cfg.get("SESSION_COOKIE_DOMAIN") or None
 
     def _cookie_secure(self) -> bool:
-        value = current_app.config["CONSENT_COOKIE_SECURE"]
-        return bool(current_app.config.get("SESSION_COOKIE_SECURE") if value is None else value)
+        value = self._config["CONSENT_COOKIE_SECURE"]
+        return bool(self._config.get("SESSION_COOKIE_SECURE") if value is None else value)
 
     def _cookie_samesite(self) -> str:
-        value = current_app.config["CONSENT_COOKIE_SAMESITE"]
-        return str(value or current_app.config.get("SESSION_COOKIE_SAMESITE") or "Lax")
+        value = self._config["CONSENT_COOKIE_SAMESITE"]
+        return str(value or self._config.get("SESSION_COOKIE_SAMESITE") or "Lax")
 
     # --- writing a choice: functions of flask_consent.choices, bound as methods ----------------------------
 

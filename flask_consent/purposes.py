@@ -238,6 +238,13 @@ class PurposeRegistry(Mapping[str, Purpose]):
     def __getitem__(self, key: str) -> Purpose:
         return self._items[key]
 
+    def get(self, key: str, default: Purpose | None = None) -> Purpose | None:  # type: ignore[override]
+        """The dict's own lookup (``Mapping.get`` goes through ``__getitem__`` and a KeyError)."""
+        return self._items.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 

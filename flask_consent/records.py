@@ -7,6 +7,7 @@ import hmac
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from .purposes import PurposeRegistry, localise
@@ -26,8 +27,9 @@ _UA_FAMILIES = (
 )
 
 
+@lru_cache(maxsize=512)
 def ua_family(user_agent: str | None) -> str | None:
-    """The browser family only (never the full user-agent string, C16)."""
+    """The browser family only (never the full user-agent string, C16). Kept per user-agent string."""
     if not user_agent:
         return None
     for name, pattern in _UA_FAMILIES:

@@ -68,7 +68,7 @@ def csrf_token(ext: Consent) -> str:
     r = _req()
     if r.csrf_token is None:
         value = request.cookies.get(ext.csrf_cookie_name)
-        if not valid_value(value):
+        if value is None or not valid_value(value):
             value = r.csrf_cookie = new_value()
         r.csrf_token = ext.csrf.token(value)
     return r.csrf_token

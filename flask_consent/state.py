@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Literal
 
 from .exc import ChoiceError
@@ -71,10 +72,15 @@ class ConsentState:
     def policy_changed(self) -> bool:
         return self.decided_policy is not None and self.decided_policy != self.policy_version
 
+    @cached_property
+    def _holds(self) -> bool:
+        """True when stored decisions can still be in force: same policy, not expired (worked out once)."""
+        return not (self.policy_changed or self.expired)
+
     def current(self, key: str) -> Decision | None:
         """The decision for ``key`` if it still holds (same policy, same purpose version, not expired)."""
         d = self.decisions.get(key)
-        if d is None or self.policy_changed or self.expired:
+        if d is None or not self._holds:
             return None
         purpose = self.registry.get(key)
         if purpose is None or purpose.version != d.version:

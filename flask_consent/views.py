@@ -29,6 +29,9 @@ def wants_json() -> bool:
     """True for JSON clients (a JSON body, or ``Accept`` preferring JSON over HTML)."""
     if request.is_json:
         return True
+    accept = request.environ.get("HTTP_ACCEPT", "")
+    if "json" not in accept and "application/*" not in accept:  # the usual browser post: skip the parse
+        return False
     return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
@@ -119,6 +122,7 @@ def choose() -> Response:
     ext.commit(before, after, method=method)
     if choice.is_json or wants_json():
         return jsonify(state_json(ext, ext.state()))
+    _req().rendered = True  # a redirect's body is never shown: nothing to inject into it
     return redirect(safe_next(choice.next) or home(request), code=303)
 
 

@@ -164,9 +164,12 @@ def test_consent_cookie_config_overrides_session_config(make_app):
 
 
 @pytest.mark.parametrize("action", ["accept_all", "reject_all"])
-def test_the_cookie_is_exactly_what_itsdangerous_writes(app, monkeypatch, action) -> None:
-    """``CookieCodec.dumps`` skips the serializer's per-call set-up but writes its format byte for byte
-    (compressed or not), so itsdangerous reads it back and any tool built on itsdangerous can verify it."""
+def test_itsdangerous_reads_the_cookie_back(app, monkeypatch, action) -> None:
+    """``CookieCodec.dumps`` skips the serializer's per-call set-up and deflates with a small window, but
+    writes its format: itsdangerous's own ``loads`` verifies the signature and time and returns the data, and
+    the cookie is no longer than the serializer's."""
+    import zlib
+
     from flask_consent.cookie import SALT
     from flask_consent.state import undecided
 
@@ -179,5 +182,41 @@ def test_the_cookie_is_exactly_what_itsdangerous_writes(app, monkeypatch, action
     reference = URLSafeTimedSerializer(SECRET, salt=SALT)
     data, signed_at = reference.loads(value, return_timestamp=True)
     assert signed_at.timestamp() == 1_790_000_000
-    assert reference.dumps(data) == value
-    assert data["d"] and data["c"] == state.consent_id
+    assert data["c"] == state.consent_id and data["r"] == "testrecord000001"
+    assert data["d"] == {k: [int(d.granted), d.version] for k, d in state.current_decisions().items()}
+    assert value.startswith(".")  # compressed, as the serializer would
+    assert len(value) <= len(reference.dumps(data))
+    body = value[1:].split(".")[0]
+    packed = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    assert zlib.decompress(packed)  # a plain zlib stream
+    monkeypatch.undo()
+    tampered = value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
+    assert codec.loads(tampered, now=state.now, max_age=ext(app).max_age) is None
+
+
+@pytest.mark.parametrize("config", [
+    {}, {"SESSION_COOKIE_SECURE": True}, {"CONSENT_COOKIE_SAMESITE": "Strict"},
+    {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True}, {"CONSENT_COOKIE_SECURE": False},
+])
+@pytest.mark.parametrize("max_age", [None, 31536000])
+def test_set_cookie_headers_are_what_werkzeug_writes(make_app, config, max_age) -> None:
+    """The extension writes its Set-Cookie headers itself (attributes kept per config): they must equal
+    werkzeug's ``set_cookie`` with the same arguments, the Expires date to within the second."""
+    from email.utils import parsedate_to_datetime
+
+    app = make_app(**config)
+    e = ext(app)
+    with app.test_request_context("/"):
+        ours, theirs = app.response_class(""), app.response_class("")
+        e._add_cookie(ours, "consent", "abc.DEF-ghi_1", max_age)
+        e._add_cookie(ours, "consent", "abc.DEF-ghi_1", max_age)  # the kept attributes, second time
+        theirs.set_cookie("consent", "abc.DEF-ghi_1", max_age=max_age, httponly=True, path="/",
+                          secure=e._cookie_secure(), samesite=e._cookie_samesite())
+    expected = theirs.headers["Set-Cookie"].split("; ")
+    for header in ours.headers.getlist("Set-Cookie"):
+        got = header.split("; ")
+        assert [a for a in got if not a.startswith("Expires=")] == [a for a in expected if not a.startswith("Expires=")]
+        dates = [parsedate_to_datetime(a[8:]) for a in got + expected if a.startswith("Expires=")]
+        assert len(dates) == (0 if max_age is None else 2)
+        if dates:
+            assert abs((dates[0] - dates[1]).total_seconds()) <= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 from conftest import choose, csrf_token, record_count
 from core_util import cookie_of, ext, records
@@ -219,3 +220,20 @@ def test_an_app_mounted_under_a_prefix_returns_inside_its_mount(app):  # C32
     response = client.post("/consent", data={**hidden, "action": "accept_all", "next": "//evil.example"},
                            base_url=base)
     assert response.status_code == 303 and response.headers["Location"] == "/shop/"
+
+
+@pytest.mark.parametrize("accept", [
+    None, "", "text/html", "*/*", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "application/json", "application/json, text/html;q=0.5", "application/*", "application/*;q=0.9, text/*;q=0.1",
+    "text/plain", "image/png", "application/xml", "text/html;q=0.1, application/json;q=0.2", "*/*;q=0.1, json",
+])
+def test_wants_json_agrees_with_the_full_accept_parse(app, accept) -> None:
+    """The shortcut for headers that cannot prefer JSON gives what werkzeug's content negotiation gives."""
+    from flask import request
+
+    from flask_consent.views import wants_json
+
+    headers = {} if accept is None else {"Accept": accept}
+    with app.test_request_context("/consent", method="POST", headers=headers, data={"action": "accept_all"}):
+        expected = request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+        assert wants_json() is expected
