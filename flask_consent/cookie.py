@@ -31,6 +31,8 @@ MAX_COOKIE_BYTES = 4096
 FORMAT_VERSION = 1
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: itsdangerous's compact JSON, with the encoder made once (``json.dumps`` makes one per call given options).
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), check_circular=False)
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,7 @@ class CookieCodec:
         # URLSafeTimedSerializer's format (compact JSON, zlib when that is shorter, base64, "." timestamp,
         # "." HMAC signature), which its ``loads`` reads back, without its per-call set-up; and deflated with
         # a 512-byte window, which a cookie needs, instead of zlib's default 32 KiB (7x slower, same size).
-        payload = json.dumps(data, separators=(",", ":")).encode()
+        payload = _COMPACT_JSON.encode(data).encode()
         deflate = zlib.compressobj(6, zlib.DEFLATED, 9, 2)
         packed = deflate.compress(payload) + deflate.flush()
         body = b"." + base64_encode(packed) if len(packed) < len(payload) - 1 else base64_encode(payload)

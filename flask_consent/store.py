@@ -97,12 +97,29 @@ records = sa.Table(
 )
 
 
+#: Compact JSON with sorted keys for the granted/denied maps, made once (``json.dumps`` builds an encoder per
+#: call when given options).
+_MAP_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, check_circular=False)
+
+
 def _to_row(record: ConsentRecord) -> dict[str, Any]:
-    row = {column.name: getattr(record, column.name) for column in records.columns}  # shallow: no asdict copy
-    row["granted"] = json.dumps(dict(record.granted), separators=(",", ":"), sort_keys=True)
-    row["denied"] = json.dumps(dict(record.denied), separators=(",", ":"), sort_keys=True)
-    row["created_at"] = _utc(record.created_at)
-    return row
+    return {
+        "id": record.id,
+        "consent_id": record.consent_id,
+        "subject_id": record.subject_id,
+        "user_id": record.user_id,
+        "created_at": _utc(record.created_at),
+        "policy_version": record.policy_version,
+        "banner_hash": record.banner_hash,
+        "granted": _MAP_JSON.encode(dict(record.granted)),
+        "denied": _MAP_JSON.encode(dict(record.denied)),
+        "method": record.method,
+        "previous_id": record.previous_id,
+        "locale": record.locale,
+        "gpc": record.gpc,
+        "ip_hash": record.ip_hash,
+        "ua_family": record.ua_family,
+    }
 
 
 def _from_row(row: Mapping[str, Any] | sa.RowMapping) -> ConsentRecord:
@@ -111,6 +128,27 @@ def _from_row(row: Mapping[str, Any] | sa.RowMapping) -> ConsentRecord:
     values["denied"] = json.loads(values["denied"])
     values["created_at"] = _utc(values["created_at"])
     return ConsentRecord(**values)
+
+
+class _PreparedInsert:
+    """``INSERT INTO consent_records`` compiled once for a dialect, with its parameters' type processing.
+
+    ``conn.execute(records.insert(), row)`` builds the statement, works out its cache key and looks the
+    compiled form up on every call; this does that once. The row goes through the same bind processors the
+    Core path applies (SQLite's datetime-to-text, for one), so what is stored is the same, and the statement
+    still runs through the engine (events, pool, transaction) as one execute.
+    """
+
+    def __init__(self, dialect: Any):
+        compiled = records.insert().compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.positional = bool(compiled.positional)
+        names = list(compiled.positiontup or ()) if self.positional else [c.name for c in records.columns]
+        self._fields = [(name, records.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+
+    def params(self, row: Mapping[str, Any]) -> Any:
+        values = [(name, proc(row[name]) if proc else row[name]) for name, proc in self._fields]
+        return tuple(v for _, v in values) if self.positional else dict(values)
 
 
 class ConsentStore(Protocol):
@@ -134,6 +172,7 @@ class SQLStore:
         self.url = url
         self._engine_options = engine_options
         self._engine: Engine | None = None
+        self._insert: _PreparedInsert | None = None
 
     @property
     def engine(self) -> Engine:
@@ -168,8 +207,13 @@ class SQLStore:
         metadata.drop_all(self.engine)
 
     def append(self, record: ConsentRecord) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(records.insert(), [_to_row(record)])
+        """One INSERT in one transaction, of a statement compiled once for this engine's dialect."""
+        engine = self.engine
+        if self._insert is None:
+            self._insert = _PreparedInsert(engine.dialect)
+        row = _to_row(record)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(self._insert.sql, self._insert.params(row))
 
     def append_idempotent(self, batch: list[ConsentRecord]) -> int:
         """Insert records whose id is not in the log yet; return how many were new.
