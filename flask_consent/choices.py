@@ -37,9 +37,12 @@ def commit(ext: Consent, before: ConsentState, after: ConsentState, *, method: s
     """
     if before.same_decisions(after) and before.granted_keys() == after.granted_keys():
         return None
-    record_id = after.record_id or new_id(16)
-    after = replace(after, record_id=record_id)
+    record_id = after.record_id
+    if record_id is None:
+        record_id = new_id(16)
+        after = replace(after, record_id=record_id)
     locale = ext.locale()
+    environ = request.environ  # REMOTE_ADDR as ProxyFix leaves it; the User-Agent header as sent
     record = make_record(
         after,
         record_id=record_id,
@@ -48,8 +51,8 @@ def commit(ext: Consent, before: ConsentState, after: ConsentState, *, method: s
         banner_hash=ext.banner_hash(locale),
         locale=locale,
         user_id=_user_id(),
-        ip_hash_value=ip_hash(request.remote_addr, _ip_hash_key(ext)),
-        ua=ua_family(request.user_agent.string),
+        ip_hash_value=ip_hash(environ.get("REMOTE_ADDR"), _ip_hash_key(ext)),
+        ua=ua_family(environ.get("HTTP_USER_AGENT")),
         now=after.now,
     )
     _append(ext, record)

@@ -42,7 +42,15 @@ def ip_hash(ip: str | None, key: bytes) -> str | None:
     """A keyed hash of the IP address (the raw address is never stored, C16)."""
     if not ip:
         return None
-    return hmac.new(key, ip.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
+    mac = _keyed(key).copy()
+    mac.update(ip.encode("utf-8", "replace"))
+    return mac.hexdigest()[:32]
+
+
+@lru_cache(maxsize=8)
+def _keyed(key: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 keyed with ``key``, to be copied for each address (keying it costs more than hashing)."""
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def decision_maps(state: ConsentState) -> tuple[dict[str, int], dict[str, int]]:

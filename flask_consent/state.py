@@ -73,19 +73,16 @@ class ConsentState:
         return self.decided_policy is not None and self.decided_policy != self.policy_version
 
     @cached_property
-    def _holds(self) -> bool:
-        """True when stored decisions can still be in force: same policy, not expired (worked out once)."""
-        return not (self.policy_changed or self.expired)
+    def _in_force(self) -> dict[str, Decision]:
+        """The decisions that still hold (same policy, same purpose version, not expired), worked out once."""
+        if self.policy_changed or self.expired:
+            return {}
+        get = self.registry.get
+        return {k: d for k, d in self.decisions.items() if (p := get(k)) is not None and p.version == d.version}
 
     def current(self, key: str) -> Decision | None:
         """The decision for ``key`` if it still holds (same policy, same purpose version, not expired)."""
-        d = self.decisions.get(key)
-        if d is None or not self._holds:
-            return None
-        purpose = self.registry.get(key)
-        if purpose is None or purpose.version != d.version:
-            return None
-        return d
+        return self._in_force.get(key)
 
     def gpc_honoured(self, key: str) -> bool:
         """True when the Global Privacy Control signal refuses ``key`` on this request."""
@@ -151,7 +148,7 @@ class ConsentState:
 
     def current_decisions(self) -> dict[str, Decision]:
         """Decisions still in force, keyed by purpose."""
-        return {k: d for k in self.decisions if (d := self.current(k)) is not None}
+        return dict(self._in_force)
 
     # --- changing ----------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask import Blueprint, Request, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
 from .exc import ChoiceError
@@ -25,19 +25,20 @@ def _ext() -> Consent:
     return cast(Consent, current_app.extensions["consent"])
 
 
-def wants_json() -> bool:
+def wants_json(req: Request | None = None) -> bool:
     """True for JSON clients (a JSON body, or ``Accept`` preferring JSON over HTML)."""
-    if request.is_json:
+    req = req or request._get_current_object()  # type: ignore[attr-defined]
+    if req.is_json:
         return True
-    accept = request.environ.get("HTTP_ACCEPT", "")
+    accept = req.environ.get("HTTP_ACCEPT", "")
     if "json" not in accept and "application/*" not in accept:  # the usual browser post: skip the parse
         return False
-    return request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    return req.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
-def method_for(choice: Choice) -> str:
+def method_for(choice: Choice, req: Request | None = None) -> str:
     """How a choice was given, for the consent log."""
-    if choice.is_json and request.headers.get("X-Consent-Client") != "banner":
+    if choice.is_json and (req or request).environ.get("HTTP_X_CONSENT_CLIENT") != "banner":
         return "api"
     if choice.action == "grant":
         return "prompt"
@@ -108,22 +109,26 @@ def _back_target() -> str:
 
 @blueprint.post("")
 def choose() -> Response:
-    ext = _ext()
-    if not csrf_ok(request, ext.csrf, ext.csrf_cookie_name, ext.csrf_time_limit()):
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    req = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per use
+    ext = cast(Consent, app.extensions["consent"])
+    if not csrf_ok(req, ext.csrf, ext.csrf_cookie_name, ext.csrf_time_limit()):
         t = ext.template_context()["t"]
         return _error(t["session_expired"], 400, "csrf")
     try:
-        choice = read_choice(request)
+        choice = read_choice(req)
         before = ext.state()
-        method = method_for(choice)
+        method = method_for(choice, req)
         after = before.apply(choice.action, choice.purposes, choice.scope, method=method, record_id=new_id(16))
     except ChoiceError as exc:
         return _error(str(exc))
     ext.commit(before, after, method=method)
-    if choice.is_json or wants_json():
+    if choice.is_json or wants_json(req):
         return jsonify(state_json(ext, ext.state()))
     _req().rendered = True  # a redirect's body is never shown: nothing to inject into it
-    return redirect(safe_next(choice.next) or home(request), code=303)
+    response: Response = app.response_class(status=303)
+    response.headers["Location"] = safe_next(choice.next) or home(req)
+    return response
 
 
 @blueprint.get("/preferences")
