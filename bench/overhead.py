@@ -2,7 +2,7 @@
 
 Run by hand (never as a timed test)::
 
-    python bench/overhead.py [--requests 4000] [--rounds 7]
+    python bench/overhead.py [--requests 4000] [--rounds 7] [--only 1,5]
 
 Each scenario calls the WSGI app directly (no network) ``--requests`` times with the extension and the same
 number of times without it, alternating, for ``--rounds`` rounds; the figure is the median of the per-round
@@ -206,7 +206,9 @@ def main() -> None:
                         help="only make CALLS calls of one side (ext or base) of scenario 1-6, untimed: for "
                              "counting instructions with valgrind --tool=callgrind (run with 0 and N calls and "
                              "subtract)")
+    parser.add_argument("--only", metavar="N[,N...]", help="run only these scenarios (numbered 1-6 as listed)")
     args = parser.parse_args()
+    only = {int(n) for n in args.only.split(",")} if args.only else None
 
     tmp = tempfile.mkdtemp(prefix="consent-bench-")
     db_url = f"sqlite:///{tmp}/consent.db"
@@ -264,6 +266,8 @@ def main() -> None:
                 for _ in range(50 + int(calls)):
                     call(target_app, environ)
                 return
+            continue
+        if only is not None and number not in only:
             continue
         statements.clear()
         ratio, us_a, us_b = measure(a, ea, b, eb, args.requests, args.rounds)

@@ -61,10 +61,10 @@ def commit(ext: Consent, before: ConsentState, after: ConsentState, *, method: s
     r.new_state = after
     # A stored grant counts even when a GPC signal already refuses it on this request: the signal
     # withdrawing it must expire its cookies too.
-    r.withdrawn.extend(
+    r.withdrawn = (*r.withdrawn, *(
         p for p in ext.registry.optional
         if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
-    )
+    ))
     consent_changed.send(current_app._get_current_object(), before=before, after=after, record=record)  # type: ignore[attr-defined]
     return record
 

@@ -14,26 +14,30 @@ _CACHE_LIMIT = 1024
 
 
 class _Request:
-    """What the extension keeps about the current request (on ``flask.g``)."""
+    """What the extension keeps about the current request (on ``flask.g``).
 
-    __slots__ = ("state", "new_state", "withdrawn", "rendered", "locale", "touched", "csrf_token", "csrf_cookie")
+    The defaults are class attributes, so making one (on most page views) sets nothing; a request only
+    stores what it changes. ``withdrawn`` is replaced, never appended to in place.
+    """
 
-    def __init__(self) -> None:
-        self.state: ConsentState | None = None
-        self.new_state: ConsentState | None = None
-        self.withdrawn: list[Purpose] = []
-        self.rendered = False
-        self.locale: str | None = None
-        self.touched = False
-        #: This request's consent-form token, and the new CSRF cookie value to set (first token only).
-        self.csrf_token: str | None = None
-        self.csrf_cookie: str | None = None
+    state: ConsentState | None = None
+    new_state: ConsentState | None = None
+    #: Purposes a choice withdrew during this request (their cookies are expired in the response).
+    withdrawn: tuple[Purpose, ...] = ()
+    rendered = False
+    locale: str | None = None
+    touched = False
+    #: This request's consent-form token, and the new CSRF cookie value to set (first token only).
+    csrf_token: str | None = None
+    csrf_cookie: str | None = None
+    #: True once this request's GPC signal was honoured (see ``Consent.state``).
+    gpc_done = False
 
 
 def _req() -> _Request:
     """This request's :class:`_Request`, created on first use."""
     ctx_g = g._get_current_object()  # one context lookup instead of one per attribute
-    r = ctx_g.get("_consent")
+    r = ctx_g.__dict__.get("_consent")
     if r is None:
         r = ctx_g._consent = _Request()
     return cast(_Request, r)

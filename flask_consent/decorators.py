@@ -29,10 +29,10 @@ def consent_required(key: str, fallback: Callable[..., Any] | None = None) -> Ca
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            ext = cast(Consent, current_app.extensions["consent"])
-            ext.registry.require(key)
+            ext = cast(Consent, current_app._get_current_object().extensions["consent"])  # type: ignore[attr-defined]
             if ext.state().granted(key):
                 return view(*args, **kwargs)
+            ext.registry.require(key)  # an undeclared key is caught at start-up; this names it otherwise
             if fallback is not None:
                 return fallback(*args, **kwargs)
             return refuse(ext, key)

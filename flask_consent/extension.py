@@ -154,12 +154,11 @@ class Consent:
         self._asset_tags: dict[str, Markup] = {}
         self._cookie_attrs: dict[tuple[Any, ...], str] = {}
         self._locales: dict[str | None, str] = {}
-        self._prompts: dict[tuple[str | None, str | None, str | None], tuple[float, _Prompt | None]] = {}
+        self._states: dict[tuple[str | None, str | None, str | None], _Decoded] = {}
         self._config = app.config
         self._extensions = app.extensions
         self._url_defaults = app.url_default_functions
         self._own_banner: bool | None = None
-        self._checked_views = False
         self._ip_key: bytes | None = None
         app.extensions["consent"] = self
 
@@ -172,7 +171,7 @@ class Consent:
         #: The Flask-Limiter ``Limiter`` guarding ``POST /consent``, or None (off, or not installed).
         self.limiter = wire_rate_limit(app)
         app.add_url_rule("/.well-known/gpc.json", "consent_gpc_json", _gpc_json)
-        app.before_request(self._before_request)
+        app.before_request(self._first_request)
         app.after_request(self._after_request)
         app.jinja_env.globals.update(
             consent=current_consent,
@@ -213,60 +212,87 @@ class Consent:
     # --- per request --------------------------------------------------------------------------------------
 
     def state(self) -> ConsentState:
-        """The current request's state, decoded from the cookie once and then kept."""
+        """The current request's state, decoded from the cookie once and then kept.
+
+        A visitor whose browser sends a Global Privacy Control signal has it honoured here, the first time
+        the request's state is read: the refusals are recorded (``commit``) before anything sees the state.
+        """
         r = _req()
         r.touched = True
         if r.state is None:
-            now = datetime.now(timezone.utc)
-            payload = self.codec.loads(request.cookies.get(self.cookie_name), now=now, max_age=self.max_age)
-            r.state = state_from_payload(
-                payload,
-                self.registry,
-                policy_version=self.policy_version,
-                max_age=self.max_age,
-                now=now,
-                gpc=gpc_signal(),
-            )
+            req = request._get_current_object()  # type: ignore[attr-defined]
+            r.state = self._decoded(req).state.at(datetime.now(timezone.utc))
+            if r.state.gpc and not r.gpc_done:
+                self._honour_gpc(r)
         return r.state
 
-    def _prompt(self, r: _Request) -> _Prompt | None:
-        """What the banner must ask this visitor now, or None when nothing is due.
+    def _decoded(self, req: Any) -> _Decoded:
+        """The state decoded from this request's cookie and GPC signal, kept per (cookie, signal).
 
-        The answer only depends on the raw cookie, the GPC signal and the clock, and for a given cookie it
-        can only change once its decision expires; so it is kept per (cookie, signal) until then and the
-        cookie is not even decoded on the next page views. The key holds the raw value of every header a
-        GPC signal may come in (``Sec-GPC``, and ``X-GPC`` from the banner script), whatever reads them.
+        The signature binds the cookie's content, and what a state answers only changes when its decisions
+        expire: so it is kept until then and the cookie is not even decoded on the next page views (each
+        request reads it at its own time, :meth:`ConsentState.at`). The key holds the raw value of every
+        header a GPC signal may come in (``Sec-GPC``, and ``X-GPC`` from the banner script).
         """
-        if r.new_state is not None:  # a choice or GPC changed the state during this request
-            return _Prompt.of(r.new_state)
-        req = request._get_current_object()  # type: ignore[attr-defined]
         raw = req.cookies.get(self.cookie_name)
         environ = req.environ
         key = (raw, environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC"))
-        hit = self._prompts.get(key)
-        if hit is not None and time.time() <= hit[0]:
-            r.touched = True
-            return hit[1]
-        state = self.state()
-        prompt = _Prompt.of(state)
+        hit = self._states.get(key)
+        if hit is not None and time.time() <= hit.until:
+            return hit
+        now = datetime.now(timezone.utc)
+        payload = self.codec.loads(raw, now=now, max_age=self.max_age)
+        state = state_from_payload(
+            payload,
+            self.registry,
+            policy_version=self.policy_version,
+            max_age=self.max_age,
+            now=now,
+            gpc=key[1] == "1" or key[2] == "1",
+        )
         if state.decided_at is not None:
             until = state.decided_at.timestamp() + self.max_age.total_seconds()
         else:  # no cookie: undecided for good; an untrusted cookie is decoded again (its decoding is cached)
             until = float("inf") if raw is None else 0.0
+        entry = _Decoded(until, state)
         if until > time.time():
-            if len(self._prompts) >= _CACHE_LIMIT * 4:
-                self._prompts.clear()
-            self._prompts[key] = (until, prompt)
-        return prompt
+            state.current_decisions()  # worked out once, kept by every copy ``at`` makes
+            if len(self._states) >= _CACHE_LIMIT * 4:
+                self._states.clear()
+            self._states[key] = entry
+        return entry
 
-    def locale(self, r: _Request | None = None) -> str:
+    def _honour_gpc(self, r: _Request) -> None:
+        """Turn this request's GPC signal into recorded refusals, once (see ``ConsentState.apply_gpc``)."""
+        r.gpc_done = True
+        before = self.state()
+        after = before.apply_gpc(record_id=new_id(16))
+        if after is not None:
+            self.commit(before, after, method="gpc")
+
+    def _prompt(self, r: _Request, req: Any) -> _Prompt | None:
+        """What the banner must ask this visitor now, or None when nothing is due (kept with the state)."""
+        if r.new_state is not None:  # a choice or GPC changed the state during this request
+            return _Prompt.of(r.new_state)
+        r.touched = True
+        entry = self._decoded(req)
+        if entry.state.gpc and not r.gpc_done:  # the signal may have refusals to record first
+            self.state()
+            if r.new_state is not None:
+                return _Prompt.of(r.new_state)
+        prompt = entry.prompt
+        if prompt is _UNSET:
+            prompt = entry.prompt = _Prompt.of(entry.state)
+        return cast("_Prompt | None", prompt)
+
+    def locale(self, r: _Request | None = None, req: Any = None) -> str:
         r = r or _req()
         if r.locale is None:
             selector = self._config["CONSENT_LOCALE_SELECTOR"]
             if selector is not None or "babel" in self._extensions:
                 r.locale = select_locale(selector)
             else:  # only Accept-Language decides: its answer is kept per header value
-                header = request.environ.get("HTTP_ACCEPT_LANGUAGE")
+                header = (req or request).environ.get("HTTP_ACCEPT_LANGUAGE")
                 locale = self._locales.get(header)
                 if locale is None:
                     if len(self._locales) >= _CACHE_LIMIT:
@@ -275,23 +301,38 @@ class Consent:
                 r.locale = locale
         return r.locale
 
-    def _before_request(self) -> None:
-        if not self._checked_views:
-            app = current_app._get_current_object()  # type: ignore[attr-defined]
-            self._check_views(app)
-            self._exempt_from_csrfprotect(app)
-            self._checked_views = True
-        if gpc_signal():
-            before = self.state()
-            after = before.apply_gpc(record_id=new_id(16))
-            if after is not None:
-                self.commit(before, after, method="gpc")
+    def _first_request(self) -> None:
+        """Checks that need the app fully set up, on its first request; then the hook takes itself off."""
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self._check_views(app)
+        self._exempt_from_csrfprotect(app)
+        hooks = app.before_request_funcs.get(None)
+        if hooks is not None:  # a new list: Flask may be iterating over the old one right now
+            app.before_request_funcs[None] = [f for f in hooks if f != self._first_request]
 
     def _after_request(self, response: Response) -> Response:
         ctx_g = g._get_current_object()
         r = ctx_g.get("_consent")
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        if not (r is not None and r.gpc_done):
+            environ = req.environ
+            if environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1":
+                self.state()  # nothing read the state yet: honour the signal now
+                r = ctx_g.get("_consent")
+                if not r.gpc_done:
+                    self._honour_gpc(r)
         cfg = self._config
-        if _has_header(response, "set-cookie"):
+        set_cookie = has_vary = False
+        content_type = None
+        for name, value in response.headers:  # one pass over the few headers a response has
+            lower = name.lower()
+            if lower == "set-cookie":
+                set_cookie = True
+            elif lower == "content-type":
+                content_type = value
+            elif lower == "vary":
+                has_vary = True
+        if set_cookie:
             filter_set_cookies(
                 response,
                 self.state(),
@@ -306,25 +347,25 @@ class Consent:
                 self._set_cookie(response, r.new_state)
             if r.withdrawn:
                 expire_withdrawn(
-                    response, r.withdrawn, request.cookies,
+                    response, r.withdrawn, req.cookies,
                     secure=self._cookie_secure(), samesite=self._cookie_samesite(),
                 )
         if (
             cfg["CONSENT_AUTO_INJECT"]
             and not (r is not None and r.rendered)
-            and _is_html(response.headers.get("Content-Type"))
+            and _is_html(content_type)
             and not response.direct_passthrough
             and not response.is_streamed
-            and inject_banner(self, response)
+            and inject_banner(self, response, req)
         ):
             r = ctx_g.get("_consent")
         if r is not None and r.csrf_cookie is not None:  # after injection: the banner may have made it
             self._set_csrf_cookie(response, r.csrf_cookie)
         if r is not None and r.touched:
-            if _has_header(response, "vary"):
+            if has_vary:
                 response.vary.add("Cookie")
             else:
-                response.headers["Vary"] = "Cookie"
+                response.headers.add("Vary", "Cookie")
         return response
 
     def _first_seen(self, kind: str, name: str) -> bool:
@@ -420,6 +461,21 @@ class Consent:
     declaration = rendering.declaration
 
 
+class _Decoded:
+    """A request's consent cookie and GPC signal decoded into a state, kept until its decisions expire."""
+
+    __slots__ = ("until", "state", "prompt")
+
+    def __init__(self, until: float, state: ConsentState) -> None:
+        self.until = until
+        self.state = state
+        #: What the banner asks this state (``_Prompt.of``), worked out on first use.
+        self.prompt: object = _UNSET
+
+
+_UNSET = object()
+
+
 def gpc_signal() -> bool:
     """True when the request carries a Global Privacy Control signal.
 
@@ -428,23 +484,16 @@ def gpc_signal() -> bool:
     only refuse purposes, never grant them, so accepting it from a script is safe. Read from the WSGI
     environ: a header lookup that misses (the usual case) costs an exception on every request.
     """
-    environ = request.environ
+    environ: dict[str, Any] = request._get_current_object().environ  # type: ignore[attr-defined]
     return environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1"
-
-
-def _has_header(response: Response, lower_name: str) -> bool:
-    """True when the response has a header of that (lower-case) name; a scan of the few headers a response
-    has is cheaper than a failing lookup."""
-    for name, _value in response.headers:
-        if name.lower() == lower_name:
-            return True
-    return False
 
 
 def _is_html(content_type: str | None) -> bool:
     """True for a ``text/html`` Content-Type (with or without parameters)."""
-    if not content_type:
+    if content_type is None:
         return False
+    if content_type == "text/html; charset=utf-8":  # what Flask gives a view's str
+        return True
     return content_type.split(";", 1)[0].strip().lower() == "text/html"
 
 

@@ -67,7 +67,7 @@ def csrf_token(ext: Consent) -> str:
     """
     r = _req()
     if r.csrf_token is None:
-        value = request.cookies.get(ext.csrf_cookie_name)
+        value = request._get_current_object().cookies.get(ext.csrf_cookie_name)  # type: ignore[attr-defined]
         if value is None or not valid_value(value):
             value = r.csrf_cookie = new_value()
         r.csrf_token = ext.csrf.token(value)
@@ -107,7 +107,7 @@ def assets(ext: Consent) -> Markup:
     """The banner's stylesheet and script tags."""
     nonce = ext.nonce()
     if nonce is None and not ext._url_defaults:  # then the URLs depend on the script root only
-        root = request.script_root
+        root = request._get_current_object().root_path  # type: ignore[attr-defined]
         tags = ext._asset_tags.get(root)
         if tags is None:
             if len(ext._asset_tags) >= _CACHE_LIMIT:
@@ -130,10 +130,11 @@ def banner(ext: Consent) -> Markup:
     """The banner when a purpose is due, otherwise the small "Privacy choices" control."""
     r = _req()
     r.rendered = True
-    prompt = ext._prompt(r)
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    prompt = ext._prompt(r, req)
     if prompt is not None:
-        return _due_banner(ext, prompt) + ext.assets()
-    key = (ext.locale(r), request.script_root, ext.nonce() is None and not ext._url_defaults)
+        return _due_banner(ext, prompt, req) + ext.assets()
+    key = (ext.locale(r, req), req.root_path, ext.nonce() is None and not ext._url_defaults)
     fragment = ext._fragments.get(key)
     if fragment is None:
         if len(ext._fragments) >= _CACHE_LIMIT:
@@ -148,19 +149,19 @@ def banner(ext: Consent) -> Markup:
     return fragment if key[2] else fragment + ext.assets()
 
 
-def _due_banner(ext: Consent, prompt: _Prompt) -> Markup:
+def _due_banner(ext: Consent, prompt: _Prompt, req: Any) -> Markup:
     """The first layer and its details for the purposes due.
 
     With the package's own templates and nobody listening to template signals, the markup is rendered
     once per locale, script root, policy link and set of due purposes, with stand-ins for the CSRF
     token and the return path that are filled in per request (both escaped as Jinja would).
     """
-    nxt = current_path(request) if request.method == "GET" else home(request)
+    nxt = current_path(req) if req.method == "GET" else home(req)
     if not _banner_cacheable(ext):
         return Markup(render_template(
             "consent/banner.html", **ext.template_context(due=ext.state().due(), next=nxt, scope="due")
         ))
-    key = (ext.locale(), request.script_root, ext._config["CONSENT_POLICY_URL"], prompt)
+    key = (ext.locale(None, req), req.root_path, ext._config["CONSENT_POLICY_URL"], prompt)
     pieces = ext._banners.get(key)
     if pieces is None:
         if len(ext._banners) >= _CACHE_LIMIT:
@@ -275,7 +276,7 @@ def declaration(ext: Consent, locale: str | None = None) -> list[dict[str, Any]]
     ]
 
 
-def inject_banner(ext: Consent, response: Response) -> bool:
+def inject_banner(ext: Consent, response: Response, req: Any) -> bool:
     """Insert the banner (or the reopen control) before the last ``</body>``, in one copy of the body.
 
     Returns False when there is nothing to insert into (no ``</body>``, or a HEAD request)."""
@@ -289,7 +290,7 @@ def inject_banner(ext: Consent, response: Response) -> bool:
         at = body.lower().rfind(b"</body>")
         if at < 0:
             return False
-    if request.method == "HEAD":
+    if req.method == "HEAD":
         return False
     fragment = str(ext.banner()).encode()
     response.set_data(b"".join((body[:at], fragment, body[at:])))

@@ -61,6 +61,18 @@ class ConsentState:
     method: str | None = None
     gpc: bool = False
 
+    def at(self, now: datetime) -> ConsentState:
+        """The same state read at ``now``: a copy that keeps what was worked out already.
+
+        Only for a time before the state expires (the extension keeps decoded states until then), so the
+        decisions in force are the same at ``now``.
+        """
+        twin: ConsentState = object.__new__(ConsentState)
+        fields = twin.__dict__
+        fields.update(self.__dict__)
+        fields["now"] = now
+        return twin
+
     # --- reading -----------------------------------------------------------------------------------------
 
     @property

@@ -14,6 +14,7 @@ import flask_consent.extension as extension_module
 from flask_consent import Purpose
 from flask_consent.state import undecided
 from tests.conftest import build_app, shop_purposes
+from tests.core_util import records
 
 _CSRF = re.compile(r'name="csrf_token" value="[^"]*"')
 
@@ -139,3 +140,49 @@ def test_a_plain_text_html_response_without_body_tag_is_left_alone(sqlite_url: s
     app = build_app(sqlite_url, str(tmp_path / "a"))
     response = app.test_client().get("/hello")
     assert response.status_code == 200 and response.get_data(as_text=True) == "hello"
+
+
+def test_a_decoded_state_is_kept_per_cookie_and_read_at_each_requests_time(
+    sqlite_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "a"))
+    app.add_url_rule("/now", "now", lambda: extension_module.current_consent.now.isoformat())
+    app.add_url_rule("/granted-keys", "granted_keys",
+                     lambda: ",".join(extension_module.current_consent.granted_keys()))
+    ext = app.extensions["consent"]
+    accepted, rejected = _cookie(app, "accept_all"), _cookie(app, "reject_all")
+    decodes: list[str | None] = []
+    loads = ext.codec.loads
+    monkeypatch.setattr(ext.codec, "loads", lambda raw, **kw: decodes.append(raw) or loads(raw, **kw))
+    client = app.test_client()
+    client.set_cookie("consent", accepted)
+    first_now = client.get("/now").get_data(as_text=True)
+    assert "analytics" in client.get("/granted-keys").get_data(as_text=True)
+    assert client.get("/now").get_data(as_text=True) > first_now  # each request reads it at its own time
+    assert decodes == [accepted]  # decoded once, then kept
+    client.set_cookie("consent", rejected)
+    assert client.get("/granted-keys").get_data(as_text=True) == "necessary"  # another cookie, another state
+    client.set_cookie("consent", accepted[:-2] + "xx")  # forged: never kept, and undecided each time
+    for _ in range(2):
+        assert client.get("/granted-keys").get_data(as_text=True) == "necessary"
+    assert decodes == [accepted, rejected, accepted[:-2] + "xx", accepted[:-2] + "xx"]
+
+
+def test_gpc_is_recorded_on_a_request_that_never_reads_the_state(sqlite_url: str, tmp_path: Any) -> None:  # C18 C19
+    app = build_app(sqlite_url, str(tmp_path / "a"))
+    app.extensions["consent"].store.init_db()
+    response = app.test_client().get("/hello", headers={"Sec-GPC": "1"})  # no banner, nothing reads consent
+    assert response.get_data(as_text=True) == "hello"
+    assert any(c.startswith("consent=") for c in response.headers.getlist("Set-Cookie"))
+    (record,) = records(app)
+    assert record.method == "gpc" and {"advertising", "third_party_sharing"} <= set(record.denied)
+
+
+def test_the_first_request_hook_takes_itself_off_once_its_checks_pass(sqlite_url: str, tmp_path: Any) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "a"))
+    ext = app.extensions["consent"]
+    assert ext._first_request in app.before_request_funcs[None]
+    client = app.test_client()
+    assert client.get("/hello").status_code == 200
+    assert ext._first_request not in app.before_request_funcs.get(None, [])
+    assert client.get("/hello").status_code == 200  # later requests run without it
