@@ -61,10 +61,11 @@ def commit(ext: Consent, before: ConsentState, after: ConsentState, *, method: s
     r.new_state = after
     # A stored grant counts even when a GPC signal already refuses it on this request: the signal
     # withdrawing it must expire its cookies too.
-    r.withdrawn = (*r.withdrawn, *(
-        p for p in ext.registry.optional
-        if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
-    ))
+    if before.current_decisions():  # a first choice withdraws nothing
+        r.withdrawn = (*r.withdrawn, *(
+            p for p in ext.registry.optional
+            if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
+        ))
     consent_changed.send(current_app._get_current_object(), before=before, after=after, record=record)  # type: ignore[attr-defined]
     return record
 
@@ -100,7 +101,7 @@ def flush_spool(ext: Consent, wait: bool = True) -> int:
         ext._replaying.release()
 def _ip_hash_key(ext: Consent) -> bytes:
     """The key of the keyed IP hash: ``CONSENT_IP_HASH_KEY``, else a random one kept in the instance folder."""
-    configured = current_app.config["CONSENT_IP_HASH_KEY"]
+    configured = ext._config["CONSENT_IP_HASH_KEY"]
     if configured:
         return configured.encode() if isinstance(configured, str) else bytes(configured)
     if ext._ip_key is None:
@@ -130,7 +131,8 @@ def banner_hash(ext: Consent, locale: str) -> str:
 
 def _user_id() -> str | None:
     """The signed-in Flask-Login user's id, or None (no Flask-Login, or nobody signed in)."""
-    if "login_manager" not in current_app.extensions and not hasattr(current_app, "login_manager"):
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if "login_manager" not in app.extensions and "login_manager" not in vars(app):
         return None
     try:
         from flask_login import current_user

@@ -22,7 +22,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, int_to_bytes
 
 from .purposes import PurposeRegistry
-from .state import ConsentState, Decision
+from .state import ConsentState, Decision, decision
 
 log = logging.getLogger("flask_consent")
 
@@ -77,7 +77,7 @@ def _parse(data: Any, signed_at: int) -> Payload | None:
         granted, version, *rest = value
         if granted not in (0, 1) or version < 1 or (rest and rest[0] not in (0, 1)):
             return None
-        decisions[key] = Decision(bool(granted), version, bool(rest and rest[0]))
+        decisions[key] = decision(bool(granted), version, bool(rest and rest[0]))
     return Payload(str(c), str(s), r, p, t, m, decisions, signed_at)
 
 
@@ -103,7 +103,7 @@ class CookieCodec:
         """The cookie value for ``state``."""
         decisions = {
             k: [int(d.granted), d.version, 1] if d.gpc_override else [int(d.granted), d.version]
-            for k, d in state.current_decisions().items()
+            for k, d in state._in_force.items()
         }
         data = {
             "v": FORMAT_VERSION,

@@ -17,6 +17,8 @@ from .state import ACTIONS, SCOPES
 
 _MAX_PURPOSES = 64
 _UNSAFE_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+#: A plain path (``/``, ``/cart/checkout``): nothing encoded, no query, no scheme, not ``//``: safe as it is.
+_PLAIN_PATH = re.compile(r"/(?:[A-Za-z0-9_.~-][A-Za-z0-9_.~/-]*)?")
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,8 @@ def safe_next(value: str | None) -> str | None:
     """
     if not value or not isinstance(value, str) or len(value) > 2048:
         return None
+    if _PLAIN_PATH.fullmatch(value):
+        return value
     if not value.startswith("/") or _UNSAFE_NEXT.search(value):
         return None
     decoded = value.split("?", 1)[0].split("#", 1)[0]

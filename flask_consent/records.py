@@ -55,14 +55,9 @@ def _keyed(key: bytes) -> hmac.HMAC:
 
 def decision_maps(state: ConsentState) -> tuple[dict[str, int], dict[str, int]]:
     """Granted and denied purposes with the versions decided on; necessary purposes count as granted."""
-    granted: dict[str, int] = {}
-    denied: dict[str, int] = {}
-    for key, purpose in state.registry.items():
-        if state.granted(key):
-            granted[key] = purpose.version
-        elif state.decided(key) and not purpose.required:
-            denied[key] = purpose.version
-    return granted, denied
+    registry = state.registry
+    granted, denied = state.split()
+    return {k: registry[k].version for k in granted}, {k: registry[k].version for k in denied}
 
 
 def make_record(

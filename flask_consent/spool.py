@@ -16,6 +16,7 @@ import fcntl
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -63,6 +64,8 @@ class Spool:
         # mtime, so the folder is listed again only then, not on every successful write.
         self._scanned_mtime: int | None = None
         self._has_batches = False
+        #: The folder's mtime when a scan found neither a spool file nor a batch (see ``pending``).
+        self._quiet_mtime: int | None = None
 
     def append(self, record: ConsentRecord) -> None:
         """Write ``record`` durably (data and directory entry fsync'ed) before returning."""
@@ -84,19 +87,29 @@ class Spool:
             return
 
     def pending(self) -> bool:
-        """True when records are waiting (cheap: two ``stat`` calls; the folder is listed only when it changed)."""
+        """True when records are waiting.
+
+        Usually one ``stat`` of the folder: a spool file or a batch only appears by a change to the folder
+        (create, rename), so once a scan found nothing, the answer holds while the folder's mtime stays the
+        same. That is trusted only for a folder that had been still for a second before the scan, so a file
+        created within the clock's granularity of the scan cannot hide behind an unchanged mtime.
+        """
         try:
-            if self.path.stat().st_size > 0:
-                return True
             mtime = os.stat(self.directory).st_mtime_ns
         except FileNotFoundError:
-            if not self.directory.exists():
-                return False
-            mtime = os.stat(self.directory).st_mtime_ns
+            return False
+        if mtime == self._quiet_mtime:
+            return False
+        try:
+            exists, live = True, os.stat(self.path).st_size > 0
+        except FileNotFoundError:
+            exists, live = False, False
         if mtime != self._scanned_mtime:
             self._has_batches = any(True for _ in self.directory.glob(SPOOL_NAME + ".*" + _BATCH_SUFFIX))
             self._scanned_mtime = mtime
-        return self._has_batches
+        if not (exists or self._has_batches) and time.time_ns() - mtime > 1_000_000_000:
+            self._quiet_mtime = mtime
+        return live or self._has_batches
 
     def records(self) -> list[ConsentRecord]:
         """Every record waiting in the spool and in batches left by an interrupted replay (for inspection)."""

@@ -39,6 +39,21 @@ class Decision:
     gpc_override: bool = False
 
 
+#: Decisions are immutable values, so the few distinct ones are made once and shared.
+_DECISIONS: dict[tuple[bool, int, bool], Decision] = {}
+
+
+def decision(granted: bool, version: int, gpc_override: bool = False) -> Decision:
+    """The :class:`Decision` with these values (one shared instance per distinct value)."""
+    key = (granted, version, gpc_override)
+    d = _DECISIONS.get(key)
+    if d is None:
+        d = Decision(granted, version, gpc_override)
+        if len(_DECISIONS) < 4096:  # versions are small integers; a hostile cookie cannot grow this much
+            _DECISIONS[key] = d
+    return d
+
+
 @dataclass(frozen=True)
 class ConsentState:
     """Everything known about one visitor's consent during one request.
@@ -155,6 +170,26 @@ class ConsentState:
     def granted_keys(self) -> list[str]:
         return [k for k in self.registry if self.granted(k)]
 
+    def split(self) -> tuple[list[str], list[str]]:
+        """The purposes granted (necessary ones included) and those refused, in registry order, in one pass.
+
+        The same answer as ``granted_keys()`` and ``denied_keys()``.
+        """
+        granted: list[str] = []
+        denied: list[str] = []
+        in_force = self._in_force
+        gpc_keys = self.registry.gpc_keys if self.gpc else ()
+        for key, purpose in self.registry.items():
+            if purpose.required:
+                granted.append(key)
+                continue
+            d = in_force.get(key)
+            if key in gpc_keys and not (d is not None and d.granted and d.gpc_override):
+                denied.append(key)  # the GPC signal refuses it
+            elif d is not None:
+                (granted if d.granted else denied).append(key)
+        return granted, denied
+
     def denied_keys(self) -> list[str]:
         return [p.key for p in self.registry.optional if self.decided(p.key) and not self.granted(p.key)]
 
@@ -191,22 +226,26 @@ class ConsentState:
         if action == "grant" and not listed:
             raise ChoiceError("The 'grant' action needs at least one optional purpose in 'purposes'.")
         now = now or self.now
+        registry = self.registry
         targets = list(listed) if action == "grant" else self.scope_keys(scope)
         if action == "accept_all":  # sensitive purposes need their own consent (PIPL 29, C25)
-            targets = [k for k in targets if k not in self.registry.separate_keys]
+            targets = [k for k in targets if k not in registry.separate_keys]
         if action == "save":
             targets = list(dict.fromkeys([*targets, *listed]))
+        gpc_keys = registry.gpc_keys if self.gpc else ()
+        get = registry.get
         new: dict[str, Decision] = {}
         for key in targets:
-            version = self.registry[key].version
-            gpc_key = self.gpc and key in self.registry.gpc_keys
+            version = get(key).version  # type: ignore[union-attr]  # every target is a known purpose
+            gpc_key = key in gpc_keys
             if action == "accept_all":
-                new[key] = Decision(not gpc_key or self._overridden(key), version, self._overridden(key))
+                overridden = self._overridden(key)
+                new[key] = decision(not gpc_key or overridden, version, overridden)
             elif action == "reject_all":
-                new[key] = Decision(False, version)
+                new[key] = decision(False, version)
             else:  # save / grant: the listed purposes are explicit grants, even over GPC
                 explicit = key in listed
-                new[key] = Decision(explicit, version, explicit and gpc_key)
+                new[key] = decision(explicit, version, explicit and gpc_key)
         return self._with(new, method=method, now=now, record_id=record_id)
 
     def apply_gpc(self, *, now: datetime | None = None, record_id: str | None = None) -> ConsentState | None:
@@ -225,7 +264,7 @@ class ConsentState:
         ]
         if not pending:
             return None
-        new = {k: Decision(False, self.registry[k].version) for k in sorted(pending)}
+        new = {k: decision(False, self.registry[k].version) for k in sorted(pending)}
         return self._with(new, method="gpc", now=now or self.now, record_id=record_id)
 
     def adopt(self, other: ConsentState, *, method: str, record_id: str | None = None) -> ConsentState:
@@ -253,9 +292,16 @@ class ConsentState:
     def _with(
         self, new: Mapping[str, Decision], *, method: str, now: datetime, record_id: str | None
     ) -> ConsentState:
-        kept = {k: d for k, d in self.current_decisions().items() if k not in new}
-        decisions = {k: kept.get(k) or new[k] for k in self.registry.optional_keys if k in kept or k in new}
-        ordered = {p.key: decisions[p.key] for p in self.registry.optional if p.key in decisions}
+        in_force = self._in_force
+        ordered: dict[str, Decision] = {}
+        kept = False
+        for p in self.registry.optional:  # registry order; what was in force stays, the rest is new
+            d = in_force.get(p.key)
+            if d is not None and p.key not in new:
+                ordered[p.key] = d
+                kept = True
+            elif (d := new.get(p.key)) is not None:
+                ordered[p.key] = d
         base = self.decided_at if kept and self.decided_at else now
         return ConsentState(
             registry=self.registry,
@@ -275,7 +321,7 @@ class ConsentState:
 
     def same_decisions(self, other: ConsentState) -> bool:
         """True when ``other`` holds the very same decisions as this state (an unchanged choice)."""
-        return self.current_decisions() == other.current_decisions() and not (
+        return self._in_force == other._in_force and not (
             self.expired or self.policy_changed
         )
 

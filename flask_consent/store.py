@@ -147,8 +147,9 @@ class _PreparedInsert:
         self._fields = [(name, records.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
 
     def params(self, row: Mapping[str, Any]) -> Any:
-        values = [(name, proc(row[name]) if proc else row[name]) for name, proc in self._fields]
-        return tuple(v for _, v in values) if self.positional else dict(values)
+        if self.positional:
+            return tuple([proc(row[name]) if proc else row[name] for name, proc in self._fields])
+        return {name: proc(row[name]) if proc else row[name] for name, proc in self._fields}
 
 
 class ConsentStore(Protocol):

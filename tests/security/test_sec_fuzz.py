@@ -286,3 +286,23 @@ def test_query_parameters_never_fail_never_reflect_markup_never_link_off_site(fu
             parts = urlsplit(url)
             assert not url.startswith("//") and "\\" not in url.split("?", 1)[0], url
             assert not parts.netloc and not parts.scheme, url
+
+
+_PATH_CHARS = st.sampled_from(list("/abcAZ09_.~-%?#:\\@ \t") + ["//", "%2f", "%5c", "javascript:", "\x00", "é"])
+
+
+@fuzz(0.1)
+@given(cases=batches(st.lists(_PATH_CHARS, max_size=12).map(lambda parts: "/" + "".join(parts))))
+def test_safe_next_fast_path_agrees_with_the_full_check(cases):  # C7
+    """A plain path is accepted without the decoding loop: only where the full check accepts it too."""
+    import flask_consent.forms as forms
+
+    plain = forms._PLAIN_PATH
+    for value in cases:
+        fast = safe_next(value)
+        forms._PLAIN_PATH = re.compile(r"(?!)")  # never matches: the full check only
+        try:
+            full = safe_next(value)
+        finally:
+            forms._PLAIN_PATH = plain
+        assert fast == full, value
