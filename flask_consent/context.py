@@ -39,5 +39,5 @@ def _req() -> _Request:
     ctx_g = g._get_current_object()  # one context lookup instead of one per attribute
     r = ctx_g.__dict__.get("_consent")
     if r is None:
-        r = ctx_g._consent = _Request()
+        r = ctx_g.__dict__["_consent"] = _Request()  # as ``g._consent = ...`` does, without its __setattr__
     return cast(_Request, r)

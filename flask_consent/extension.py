@@ -10,7 +10,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, cast
@@ -175,11 +175,11 @@ class Consent:
         app.after_request(self._after_request)
         app.jinja_env.globals.update(
             consent=current_consent,
-            consent_banner=self.banner,
-            consent_script=self.script,
-            consent_iframe=self.iframe,
-            consent_gcm_default=self.gcm_default,
-            consent_google_tag=self.google_tag,
+            consent_banner=_Helper(self.banner),
+            consent_script=_Helper(self.script),
+            consent_iframe=_Helper(self.iframe),
+            consent_gcm_default=_Helper(self.gcm_default),
+            consent_google_tag=_Helper(self.google_tag),
         )
         from .cli import consent_cli
 
@@ -311,7 +311,7 @@ class Consent:
             app.before_request_funcs[None] = [f for f in hooks if f != self._first_request]
 
     def _after_request(self, response: Response) -> Response:
-        ctx_g = g._get_current_object()
+        ctx_g = g._get_current_object().__dict__  # what the request stored on ``g``
         r = ctx_g.get("_consent")
         req = request._get_current_object()  # type: ignore[attr-defined]
         if not (r is not None and r.gpc_done):
@@ -459,6 +459,29 @@ class Consent:
     gcm_default = rendering.gcm_default
     google_tag = rendering.google_tag
     declaration = rendering.declaration
+
+
+class _Helper:
+    """A Jinja global calling one of the extension's helpers (``consent_banner()``, ...).
+
+    It tells Jinja up front that it takes no context (``jinja_pass_arg``), which spares Jinja two failing
+    attribute lookups on every call it makes from a template.
+    """
+
+    __slots__ = ("fn", "__wrapped__")
+    jinja_pass_arg = None
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.__wrapped__ = fn
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.fn(*args, **kwargs)
+
+    __call__.jinja_pass_arg = None  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return f"<consent helper {getattr(self.fn, '__name__', self.fn)!r}>"
 
 
 class _Decoded:
