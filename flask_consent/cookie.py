@@ -7,7 +7,6 @@ None, which the extension turns into the *undecided* state.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 import re
 import time
@@ -16,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -31,8 +31,41 @@ MAX_COOKIE_BYTES = 4096
 FORMAT_VERSION = 1
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-#: itsdangerous's compact JSON, with the encoder made once (``json.dumps`` makes one per call given options).
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+#: A string as JSON writes it by default (ASCII only, escaped), the C function ``json`` itself uses.
+_quote = encode_basestring_ascii
+
+
+def payload_data(state: ConsentState) -> dict[str, Any]:
+    """What the cookie holds for ``state``, as the JSON object it is written as."""
+    return {
+        "v": FORMAT_VERSION,
+        "c": state.consent_id,
+        "s": state.subject_id,
+        "r": state.record_id,
+        "p": state.policy_version,
+        "t": int((state.decided_at or state.now).timestamp()),
+        "m": state.method or "",
+        "d": {
+            k: [int(d.granted), d.version, 1] if d.gpc_override else [int(d.granted), d.version]
+            for k, d in state._in_force.items()
+        },
+    }
+
+
+def payload_json(state: ConsentState) -> str:
+    """``payload_data(state)`` as compact JSON: the very text ``json.dumps(..., separators=(",", ":"))``
+    writes, put together directly (the encoder costs more than the rest of writing a cookie)."""
+    q = _quote
+    decisions = ",".join(
+        f"{q(k)}:[{int(d.granted)},{d.version},1]" if d.gpc_override else f"{q(k)}:[{int(d.granted)},{d.version}]"
+        for k, d in state._in_force.items()
+    )
+    r = "null" if state.record_id is None else q(state.record_id)
+    c = "null" if state.consent_id is None else q(state.consent_id)
+    s = "null" if state.subject_id is None else q(state.subject_id)
+    t = int((state.decided_at or state.now).timestamp())
+    return (f'{{"v":{FORMAT_VERSION},"c":{c},"s":{s},"r":{r},"p":{q(state.policy_version)},"t":{t},'
+            f'"m":{q(state.method or "")},"d":{{{decisions}}}}}')
 
 
 @dataclass(frozen=True)
@@ -101,24 +134,10 @@ class CookieCodec:
 
     def dumps(self, state: ConsentState) -> str:
         """The cookie value for ``state``."""
-        decisions = {
-            k: [int(d.granted), d.version, 1] if d.gpc_override else [int(d.granted), d.version]
-            for k, d in state._in_force.items()
-        }
-        data = {
-            "v": FORMAT_VERSION,
-            "c": state.consent_id,
-            "s": state.subject_id,
-            "r": state.record_id,
-            "p": state.policy_version,
-            "t": int((state.decided_at or state.now).timestamp()),
-            "m": state.method or "",
-            "d": decisions,
-        }
         # URLSafeTimedSerializer's format (compact JSON, zlib when that is shorter, base64, "." timestamp,
         # "." HMAC signature), which its ``loads`` reads back, without its per-call set-up; and deflated with
         # a 512-byte window, which a cookie needs, instead of zlib's default 32 KiB (7x slower, same size).
-        payload = _COMPACT_JSON.encode(data).encode()
+        payload = payload_json(state).encode()
         deflate = zlib.compressobj(6, zlib.DEFLATED, 9, 2)
         packed = deflate.compress(payload) + deflate.flush()
         body = b"." + base64_encode(packed) if len(packed) < len(payload) - 1 else base64_encode(payload)

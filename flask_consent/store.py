@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from json.encoder import encode_basestring_ascii
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -97,9 +98,14 @@ records = sa.Table(
 )
 
 
-#: Compact JSON with sorted keys for the granted/denied maps, made once (``json.dumps`` builds an encoder per
-#: call when given options).
-_MAP_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, check_circular=False)
+def map_json(versions: Mapping[str, int]) -> str:
+    """A granted/denied map as compact JSON with sorted keys: what ``json.dumps(versions, sort_keys=True,
+    separators=(",", ":"))`` writes, put together directly (purpose keys and versions need no escaping
+    beyond what ``encode_basestring_ascii`` does)."""
+    return "{" + ",".join(f"{_quote(k)}:{int(v)}" for k, v in sorted(versions.items())) + "}"
+
+
+_quote = encode_basestring_ascii
 
 
 def _to_row(record: ConsentRecord) -> dict[str, Any]:
@@ -111,8 +117,8 @@ def _to_row(record: ConsentRecord) -> dict[str, Any]:
         "created_at": _utc(record.created_at),
         "policy_version": record.policy_version,
         "banner_hash": record.banner_hash,
-        "granted": _MAP_JSON.encode(dict(record.granted)),
-        "denied": _MAP_JSON.encode(dict(record.denied)),
+        "granted": map_json(record.granted),
+        "denied": map_json(record.denied),
         "method": record.method,
         "previous_id": record.previous_id,
         "locale": record.locale,

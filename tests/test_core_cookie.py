@@ -220,3 +220,31 @@ def test_set_cookie_headers_are_what_werkzeug_writes(make_app, config, max_age) 
         assert len(dates) == (0 if max_age is None else 2)
         if dates:
             assert abs((dates[0] - dates[1]).total_seconds()) <= 1
+
+
+def test_hand_written_json_is_what_the_json_module_writes(app) -> None:
+    """The cookie's payload and the log's granted/denied maps are put together directly; byte for byte they
+    are what ``json.dumps`` writes, for every kind of state (GPC overrides, missing ids, any policy text)."""
+    import json
+
+    from flask_consent.cookie import payload_data, payload_json
+    from flask_consent.state import undecided
+    from flask_consent.store import map_json
+
+    registry = ext(app).registry
+    with app.test_request_context("/"):
+        base = undecided(registry, 'v"2 \\ 版本 \x01', ext(app).max_age, gpc=True)
+        states = [
+            base,
+            base.apply("accept_all", method="banner_accept_all", record_id="testrecord000001"),
+            base.apply("reject_all", method="gpc"),
+            base.apply("grant", ["advertising"], method="prompt", record_id="testrecord000002"),
+            base.apply("save", ["analytics", "third_party_sharing"], method="preferences"),
+        ]
+    for state in states:
+        assert payload_json(state) == json.dumps(payload_data(state), separators=(",", ":"))
+        granted, denied = state.split()
+        for keys in (granted, denied, []):
+            versions = {k: registry[k].version for k in keys}
+            assert map_json(versions) == json.dumps(versions, separators=(",", ":"), sort_keys=True)
+    assert '"advertising":[1,1,1]' in payload_json(states[3])  # a grant over GPC keeps its override mark
