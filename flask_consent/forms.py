@@ -32,6 +32,19 @@ class Choice:
     is_json: bool
 
 
+#: Content types of an HTML form's post: never JSON, whatever their parameters.
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def is_json(request: Request) -> bool:
+    """``request.is_json``, answered without parsing the ``Content-Type`` header for an HTML form's post
+    (werkzeug parses it anew on every call)."""
+    content_type = request.environ.get("CONTENT_TYPE", "")
+    if content_type.startswith(_FORM_TYPES):
+        return False
+    return bool(request.is_json)
+
+
 def csrf_ok(request: Request, signer: CsrfSigner, cookie_name: str, time_limit: float | None) -> bool:
     """True when the request carries a valid CSRF token (form field ``csrf_token`` or ``X-CSRFToken``).
 
@@ -44,7 +57,7 @@ def csrf_ok(request: Request, signer: CsrfSigner, cookie_name: str, time_limit: 
     if environ.get("HTTP_SEC_FETCH_SITE") == "cross-site":
         return False
     token = environ.get("HTTP_X_CSRFTOKEN") or environ.get("HTTP_X_CSRF_TOKEN")
-    if not token and not request.is_json:
+    if not token and not is_json(request):
         token = request.form.get("csrf_token")
     if not token or len(token) > 512:
         return False
@@ -67,7 +80,8 @@ def _text(value: Any, name: str, default: str) -> str:
 
 def read_choice(request: Request) -> Choice:
     """Parse the choice; raises :class:`ChoiceError` with a message fit for the client."""
-    if request.is_json:
+    json_body = is_json(request)
+    if json_body:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
             raise ChoiceError("The JSON body must be an object with 'action', 'purposes' and 'scope'.")
@@ -90,7 +104,7 @@ def read_choice(request: Request) -> Choice:
         raise ChoiceError("'scope' must be 'all' or 'due'.")
     if len(purposes) > _MAX_PURPOSES:
         raise ChoiceError("Too many purposes.")
-    return Choice(action, tuple(dict.fromkeys(purposes)), scope, nxt, request.is_json)
+    return Choice(action, tuple(dict.fromkeys(purposes)), scope, nxt, json_body)
 
 
 def current_path(request: Request) -> str:

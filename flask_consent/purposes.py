@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -250,6 +250,16 @@ class PurposeRegistry(Mapping[str, Purpose]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+    # The dict's own views: ``Mapping``'s generic ones call ``__getitem__`` in Python for every item.
+    def keys(self) -> KeysView[str]:
+        return self._items.keys()
+
+    def values(self) -> ValuesView[Purpose]:
+        return self._items.values()
+
+    def items(self) -> ItemsView[str, Purpose]:
+        return self._items.items()
 
     def require(self, key: str) -> Purpose:
         """Return the purpose ``key`` or raise a :class:`ConfigurationError` that names the known keys."""

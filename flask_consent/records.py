@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from .purposes import PurposeRegistry, localise
-from .state import ConsentState
+from .state import ConsentState, frozen
 from .store import ConsentRecord
 
 _UA_FAMILIES = (
@@ -74,7 +74,8 @@ def make_record(
     now: datetime,
 ) -> ConsentRecord:
     granted, denied = decision_maps(state)
-    return ConsentRecord(
+    return frozen(
+        ConsentRecord,
         id=record_id,
         consent_id=state.consent_id or record_id,
         subject_id=state.subject_id or record_id,

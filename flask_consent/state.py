@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import secrets
+import os
+from binascii import b2a_base64
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from typing import Literal
+from typing import Literal, TypeVar
 
 from .exc import ChoiceError
 from .purposes import Purpose, PurposeRegistry
 
+T = TypeVar("T")
 Action = Literal["accept_all", "reject_all", "save", "grant"]
 Scope = Literal["all", "due"]
 ACTIONS: tuple[str, ...] = ("accept_all", "reject_all", "save", "grant")
@@ -21,9 +23,24 @@ SCOPES: tuple[str, ...] = ("all", "due")
 Reason = Literal["first_visit", "policy_changed", "purpose_changed", "expired"]
 
 
+def frozen(cls: type[T], **fields: object) -> T:
+    """An instance of the frozen dataclass ``cls`` from a value for every one of its fields.
+
+    The same object as ``cls(**fields)`` (no ``__post_init__`` is involved), made without the generated
+    ``__init__``, which sets each field through ``object.__setattr__``: on the write path that costs more
+    than the rest of building the object.
+    """
+    obj = object.__new__(cls)
+    obj.__dict__.update(fields)
+    return obj
+
+
 def new_id(nbytes: int = 12) -> str:
-    """A random, URL-safe identifier (96 bits by default)."""
-    return secrets.token_urlsafe(nbytes)
+    """A random, URL-safe identifier (96 bits by default): ``secrets.token_urlsafe``, in C calls only."""
+    return b2a_base64(os.urandom(nbytes), newline=False).translate(_URLSAFE).rstrip(b"=").decode()
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
 
 
 @dataclass(frozen=True)
@@ -303,7 +320,8 @@ class ConsentState:
             elif (d := new.get(p.key)) is not None:
                 ordered[p.key] = d
         base = self.decided_at if kept and self.decided_at else now
-        return ConsentState(
+        return frozen(
+            ConsentState,
             registry=self.registry,
             policy_version=self.policy_version,
             max_age=self.max_age,

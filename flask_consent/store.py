@@ -69,6 +69,8 @@ class ConsentRecord:
 
 
 def _utc(value: datetime) -> datetime:
+    if value.tzinfo is timezone.utc:
+        return value
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
@@ -102,7 +104,7 @@ def map_json(versions: Mapping[str, int]) -> str:
     """A granted/denied map as compact JSON with sorted keys: what ``json.dumps(versions, sort_keys=True,
     separators=(",", ":"))`` writes, put together directly (purpose keys and versions need no escaping
     beyond what ``encode_basestring_ascii`` does)."""
-    return "{" + ",".join(f"{_quote(k)}:{int(v)}" for k, v in sorted(versions.items())) + "}"
+    return "{" + ",".join([f"{_quote(k)}:{int(v)}" for k, v in sorted(versions.items())]) + "}"
 
 
 _quote = encode_basestring_ascii

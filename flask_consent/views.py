@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from .exc import ChoiceError
 from .extension import Consent, _req, asset_dir
-from .forms import Choice, csrf_ok, home, read_choice, referrer_path, safe_next
+from .forms import Choice, csrf_ok, home, is_json, read_choice, referrer_path, safe_next
 from .gcm import gcm_state
 from .purposes import localise
 from .records import receipt
@@ -28,7 +28,7 @@ def _ext() -> Consent:
 def wants_json(req: Request | None = None) -> bool:
     """True for JSON clients (a JSON body, or ``Accept`` preferring JSON over HTML)."""
     req = req or request._get_current_object()  # type: ignore[attr-defined]
-    if req.is_json:
+    if is_json(req):
         return True
     accept = req.environ.get("HTTP_ACCEPT", "")
     if "json" not in accept and "application/*" not in accept:  # the usual browser post: skip the parse

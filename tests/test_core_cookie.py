@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import time
 
@@ -248,3 +249,38 @@ def test_hand_written_json_is_what_the_json_module_writes(app) -> None:
             versions = {k: registry[k].version for k in keys}
             assert map_json(versions) == json.dumps(versions, separators=(",", ":"), sort_keys=True)
     assert '"advertising":[1,1,1]' in payload_json(states[3])  # a grant over GPC keeps its override mark
+
+
+def test_states_and_records_built_without_init_have_every_field(app) -> None:
+    """``apply`` and ``make_record`` build their frozen dataclasses without the generated ``__init__``;
+    what they build has every field and equals what the constructor makes from the same values."""
+    import dataclasses
+
+    from flask_consent.records import make_record
+    from flask_consent.state import ConsentState, undecided
+    from flask_consent.store import ConsentRecord
+
+    with app.test_request_context("/"):
+        base = undecided(ext(app).registry, "1", ext(app).max_age)
+        after = base.apply("accept_all", method="banner_accept_all", record_id="testrecord000001")
+        again = after.apply("reject_all", method="preferences")
+    record = make_record(again, record_id="testrecord000002", previous_id=after.record_id, method="preferences",
+                         banner_hash="0" * 64, locale="en", user_id=None, ip_hash_value=None, ua="Chrome",
+                         now=again.now)
+    for cls, obj in ((ConsentState, after), (ConsentState, again), (ConsentRecord, record)):
+        values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(cls)}
+        assert set(values) <= set(vars(obj)) and obj == cls(**values)
+    assert again.decided_at == again.now and not again.granted("analytics") and after.granted("analytics")
+
+
+@pytest.mark.parametrize("nbytes", [12, 16])
+def test_new_id_is_what_token_urlsafe_makes(nbytes) -> None:
+    """Ids are made in C calls only, in the very shape of ``secrets.token_urlsafe``: URL-safe base64 of
+    ``nbytes`` random bytes, unpadded."""
+    from flask_consent.state import new_id
+
+    ids = {new_id(nbytes) for _ in range(500)}
+    assert len(ids) == 500
+    for value in ids:
+        assert len(value) == len(secrets.token_urlsafe(nbytes)) and re.fullmatch(r"[A-Za-z0-9_-]+", value)
+        assert len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == nbytes
