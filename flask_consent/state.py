@@ -158,10 +158,11 @@ class ConsentState:
 
     def due(self) -> tuple[Purpose, ...]:
         """The optional purposes the banner must ask about now (never the separate, just-in-time ones)."""
+        # Undecided and not refused by the GPC signal (which, with no decision in force, refuses its purposes).
+        in_force = self._in_force
+        gpc_keys = self.registry.gpc_keys if self.gpc else ()
         return tuple(
-            p
-            for p in self.registry.optional
-            if not p.separate and self.current(p.key) is None and not self.gpc_honoured(p.key)
+            p for p in self.registry.optional if not p.separate and p.key not in in_force and p.key not in gpc_keys
         )
 
     @property
@@ -251,12 +252,14 @@ class ConsentState:
             targets = list(dict.fromkeys([*targets, *listed]))
         gpc_keys = registry.gpc_keys if self.gpc else ()
         get = registry.get
+        in_force = self._in_force
         new: dict[str, Decision] = {}
         for key in targets:
             version = get(key).version  # type: ignore[union-attr]  # every target is a known purpose
             gpc_key = key in gpc_keys
             if action == "accept_all":
-                overridden = self._overridden(key)
+                d = in_force.get(key)
+                overridden = d is not None and d.granted and d.gpc_override  # as ``_overridden``
                 new[key] = decision(not gpc_key or overridden, version, overridden)
             elif action == "reject_all":
                 new[key] = decision(False, version)

@@ -284,3 +284,42 @@ def test_new_id_is_what_token_urlsafe_makes(nbytes) -> None:
     for value in ids:
         assert len(value) == len(secrets.token_urlsafe(nbytes)) and re.fullmatch(r"[A-Za-z0-9_-]+", value)
         assert len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == nbytes
+
+
+def test_due_and_accept_all_match_their_definitions(app) -> None:
+    """``due()`` and ``accept_all`` read the decisions in force directly; they answer as the rules say,
+    with and without a GPC signal, over grants made under the signal, after expiry and a policy change."""
+    import dataclasses
+    from datetime import timedelta
+
+    from flask_consent.state import undecided
+
+    registry = ext(app).registry
+    states = []
+    for gpc in (False, True):
+        base = undecided(registry, "1", ext(app).max_age, gpc=gpc)
+        states += [
+            base,
+            base.apply("accept_all", method="banner_accept_all"),
+            base.apply("reject_all", method="banner_reject_all"),
+            base.apply("grant", ["advertising"], method="prompt"),
+            base.apply("save", ["analytics"], method="preferences"),
+            base.apply("grant", ["advertising"], method="prompt").apply(
+                "accept_all", scope="due", method="banner_accept_all"),
+        ]
+    old = undecided(registry, "1", ext(app).max_age).apply("accept_all", method="banner_accept_all")
+    states += [old.at(old.now + ext(app).max_age + timedelta(seconds=1)),  # expired
+               dataclasses.replace(old, policy_version="2")]  # decided under another policy
+    for state in states:
+        expected = tuple(p for p in registry.optional
+                         if not p.separate and state.current(p.key) is None and not state.gpc_honoured(p.key))
+        assert state.due() == expected
+        after = state.apply("accept_all", scope="all", method="banner_accept_all")
+        for key in after.current_decisions():
+            d = state.current(key)
+            overridden = d is not None and d.granted and d.gpc_override
+            gpc_key = state.gpc and key in registry.gpc_keys
+            assert after.current(key).granted == (not gpc_key or overridden)
+            assert after.current(key).gpc_override == overridden
+    assert any(s.due() for s in states) and any(not s.due() for s in states)
+    assert any(s.current("advertising") and s.current("advertising").gpc_override for s in states)
