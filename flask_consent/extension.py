@@ -40,7 +40,7 @@ from .store import ConsentStore, SQLStore
 log = logging.getLogger("flask_consent")
 
 #: Names other modules import from here, though they live in the module of their concept.
-__all__ = ["Consent", "_WEAK_KEYS", "_req", "_user_id", "asset_dir", "current_consent", "gpc_signal"]
+__all__ = ["Consent", "_WEAK_KEYS", "_req", "_user_id", "asset_dir", "current_consent"]
 
 
 def _ext() -> Consent:
@@ -248,7 +248,7 @@ class Consent:
             policy_version=self.policy_version,
             max_age=self.max_age,
             now=now,
-            gpc=key[1] == "1" or key[2] == "1",
+            gpc=_gpc(key[1], key[2]),
         )
         if state.decided_at is not None:
             until = state.decided_at.timestamp() + self.max_age.total_seconds()
@@ -316,7 +316,7 @@ class Consent:
         req = request._get_current_object()  # type: ignore[attr-defined]
         if not (r is not None and r.gpc_done):
             environ = req.environ
-            if environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1":
+            if _gpc(environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC")):
                 self.state()  # nothing read the state yet: honour the signal now
                 r = ctx_g.get("_consent")
                 if not r.gpc_done:
@@ -499,16 +499,15 @@ class _Decoded:
 _UNSET = object()
 
 
-def gpc_signal() -> bool:
+def _gpc(sec_gpc: str | None, x_gpc: str | None) -> bool:
     """True when the request carries a Global Privacy Control signal.
 
     That is ``Sec-GPC: 1`` from the browser, or ``X-GPC: 1``, which the banner script sends when
     ``navigator.globalPrivacyControl`` is true (page scripts cannot set ``Sec-`` headers). Either one can
-    only refuse purposes, never grant them, so accepting it from a script is safe. Read from the WSGI
-    environ: a header lookup that misses (the usual case) costs an exception on every request.
+    only refuse purposes, never grant them, so accepting it from a script is safe. The values are read from
+    the WSGI environ: a header lookup that misses (the usual case) costs an exception on every request.
     """
-    environ: dict[str, Any] = request._get_current_object().environ  # type: ignore[attr-defined]
-    return environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1"
+    return sec_gpc == "1" or x_gpc == "1"
 
 
 def _is_html(content_type: str | None) -> bool:

@@ -259,7 +259,7 @@ class ConsentState:
             gpc_key = key in gpc_keys
             if action == "accept_all":
                 d = in_force.get(key)
-                overridden = d is not None and d.granted and d.gpc_override  # as ``_overridden``
+                overridden = d is not None and d.granted and d.gpc_override  # a grant made over GPC stays one
                 new[key] = decision(not gpc_key or overridden, version, overridden)
             elif action == "reject_all":
                 new[key] = decision(False, version)
@@ -304,10 +304,6 @@ class ConsentState:
             method=method,
             gpc=self.gpc,
         )
-
-    def _overridden(self, key: str) -> bool:
-        d = self.current(key)
-        return d is not None and d.granted and d.gpc_override
 
     def _with(
         self, new: Mapping[str, Decision], *, method: str, now: datetime, record_id: str | None
