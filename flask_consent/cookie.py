@@ -35,26 +35,10 @@ _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _quote = encode_basestring_ascii
 
 
-def payload_data(state: ConsentState) -> dict[str, Any]:
-    """What the cookie holds for ``state``, as the JSON object it is written as."""
-    return {
-        "v": FORMAT_VERSION,
-        "c": state.consent_id,
-        "s": state.subject_id,
-        "r": state.record_id,
-        "p": state.policy_version,
-        "t": int((state.decided_at or state.now).timestamp()),
-        "m": state.method or "",
-        "d": {
-            k: [int(d.granted), d.version, 1] if d.gpc_override else [int(d.granted), d.version]
-            for k, d in state._in_force.items()
-        },
-    }
-
-
 def payload_json(state: ConsentState) -> str:
-    """``payload_data(state)`` as compact JSON: the very text ``json.dumps(..., separators=(",", ":"))``
-    writes, put together directly (the encoder costs more than the rest of writing a cookie)."""
+    """What the cookie holds for ``state``, as compact JSON: the very text ``json.dumps(...,
+    separators=(",", ":"))`` writes of it, put together directly (the encoder costs more than the rest of
+    writing a cookie). ``_parse`` reads it back."""
     q = _quote
     decisions = ",".join(
         f"{q(k)}:[{int(d.granted)},{d.version},1]" if d.gpc_override else f"{q(k)}:[{int(d.granted)},{d.version}]"

@@ -254,16 +254,17 @@ class Consent:
             until = state.decided_at.timestamp() + self.max_age.total_seconds()
         else:  # no cookie: undecided for good; an untrusted cookie is decoded again (its decoding is cached)
             until = float("inf") if raw is None else 0.0
-        entry = _Decoded(until, state)
+        entry = _Decoded(until, state, _Prompt.of(state))  # decisions in force worked out once, kept by ``at``
         if until > time.time():
-            state.current_decisions()  # worked out once, kept by every copy ``at`` makes
             if len(self._states) >= _CACHE_LIMIT * 4:
                 self._states.clear()
             self._states[key] = entry
         return entry
 
     def _honour_gpc(self, r: _Request) -> None:
-        """Turn this request's GPC signal into recorded refusals, once (see ``ConsentState.apply_gpc``)."""
+        """Turn this request's GPC signal into recorded refusals, once (see ``ConsentState.apply_gpc``).
+
+        ``gpc_done`` is set first, so reading the state here does not come back."""
         r.gpc_done = True
         before = self.state()
         after = before.apply_gpc(record_id=new_id(16))
@@ -277,13 +278,10 @@ class Consent:
         r.touched = True
         entry = self._decoded(req)
         if entry.state.gpc and not r.gpc_done:  # the signal may have refusals to record first
-            self.state()
+            self._honour_gpc(r)
             if r.new_state is not None:
                 return _Prompt.of(r.new_state)
-        prompt = entry.prompt
-        if prompt is _UNSET:
-            prompt = entry.prompt = _Prompt.of(entry.state)
-        return cast("_Prompt | None", prompt)
+        return entry.prompt
 
     def locale(self, r: _Request | None = None, req: Any = None) -> str:
         r = r or _req()
@@ -317,10 +315,8 @@ class Consent:
         if not (r is not None and r.gpc_done):
             environ = req.environ
             if _gpc(environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC")):
-                self.state()  # nothing read the state yet: honour the signal now
+                self._honour_gpc(_req())  # nothing read the state yet: honour the signal now
                 r = ctx_g.get("_consent")
-                if not r.gpc_done:
-                    self._honour_gpc(r)
         cfg = self._config
         set_cookie = has_vary = False
         content_type = None
@@ -489,14 +485,11 @@ class _Decoded:
 
     __slots__ = ("until", "state", "prompt")
 
-    def __init__(self, until: float, state: ConsentState) -> None:
+    def __init__(self, until: float, state: ConsentState, prompt: _Prompt | None) -> None:
         self.until = until
         self.state = state
-        #: What the banner asks this state (``_Prompt.of``), worked out on first use.
-        self.prompt: object = _UNSET
-
-
-_UNSET = object()
+        #: What the banner asks this state (``_Prompt.of``).
+        self.prompt = prompt
 
 
 def _gpc(sec_gpc: str | None, x_gpc: str | None) -> bool:

@@ -186,13 +186,11 @@ class ConsentState:
         return "purpose_changed"
 
     def granted_keys(self) -> list[str]:
-        return [k for k in self.registry if self.granted(k)]
+        return self.split()[0]
 
     def split(self) -> tuple[list[str], list[str]]:
-        """The purposes granted (necessary ones included) and those refused, in registry order, in one pass.
-
-        The same answer as ``granted_keys()`` and ``denied_keys()``.
-        """
+        """The purposes granted (necessary ones included) and those refused, in registry order, in one pass:
+        what ``granted(key)`` and ``decided(key)`` answer purpose by purpose."""
         granted: list[str] = []
         denied: list[str] = []
         in_force = self._in_force
@@ -209,7 +207,7 @@ class ConsentState:
         return granted, denied
 
     def denied_keys(self) -> list[str]:
-        return [p.key for p in self.registry.optional if self.decided(p.key) and not self.granted(p.key)]
+        return self.split()[1]
 
     def current_decisions(self) -> dict[str, Decision]:
         """Decisions still in force, keyed by purpose."""

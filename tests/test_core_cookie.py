@@ -228,7 +228,7 @@ def test_hand_written_json_is_what_the_json_module_writes(app) -> None:
     are what ``json.dumps`` writes, for every kind of state (GPC overrides, missing ids, any policy text)."""
     import json
 
-    from flask_consent.cookie import payload_data, payload_json
+    from flask_consent.cookie import FORMAT_VERSION, payload_json
     from flask_consent.state import undecided
     from flask_consent.store import map_json
 
@@ -242,6 +242,13 @@ def test_hand_written_json_is_what_the_json_module_writes(app) -> None:
             base.apply("grant", ["advertising"], method="prompt", record_id="testrecord000002"),
             base.apply("save", ["analytics", "third_party_sharing"], method="preferences"),
         ]
+    def payload_data(state):  # the object the cookie holds, as the json module would be given it
+        return {"v": FORMAT_VERSION, "c": state.consent_id, "s": state.subject_id, "r": state.record_id,
+                "p": state.policy_version, "t": int((state.decided_at or state.now).timestamp()),
+                "m": state.method or "",
+                "d": {k: [int(d.granted), d.version, 1] if d.gpc_override else [int(d.granted), d.version]
+                      for k, d in state.current_decisions().items()}}
+
     for state in states:
         assert payload_json(state) == json.dumps(payload_data(state), separators=(",", ":"))
         granted, denied = state.split()
@@ -286,8 +293,8 @@ def test_new_id_is_what_token_urlsafe_makes(nbytes) -> None:
         assert len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == nbytes
 
 
-def test_due_and_accept_all_match_their_definitions(app) -> None:
-    """``due()`` and ``accept_all`` read the decisions in force directly; they answer as the rules say,
+def test_due_split_and_accept_all_match_their_definitions(app) -> None:
+    """``due()``, ``split()`` and ``accept_all`` read the decisions in force directly; they answer as the rules say,
     with and without a GPC signal, over grants made under the signal, after expiry and a policy change."""
     import dataclasses
     from datetime import timedelta
@@ -314,6 +321,10 @@ def test_due_and_accept_all_match_their_definitions(app) -> None:
         expected = tuple(p for p in registry.optional
                          if not p.separate and state.current(p.key) is None and not state.gpc_honoured(p.key))
         assert state.due() == expected
+        assert state.split() == (
+            [k for k in registry if state.granted(k)],
+            [p.key for p in registry.optional if state.decided(p.key) and not state.granted(p.key)],
+        )
         after = state.apply("accept_all", scope="all", method="banner_accept_all")
         for key in after.current_decisions():
             d = state.current(key)
