@@ -9,8 +9,10 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import struct
 import time
 import zlib
+from binascii import b2a_base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -19,10 +21,9 @@ from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode, int_to_bytes
 
 from .purposes import PurposeRegistry
-from .state import ConsentState, Decision, decision
+from .state import _URLSAFE, ConsentState, Decision, decision
 
 log = logging.getLogger("flask_consent")
 
@@ -33,6 +34,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: A string as JSON writes it by default (ASCII only, escaped), the C function ``json`` itself uses.
 _quote = encode_basestring_ascii
+#: itsdangerous's timestamp: a big-endian integer without its leading zero bytes.
+_TIMESTAMP = struct.Struct(">Q")
 
 
 def payload_json(state: ConsentState) -> str:
@@ -115,20 +118,31 @@ class CookieCodec:
         signer = self._serializer.make_signer()
         self._mac = hmac.new(signer.derive_key(signer.secret_keys[-1]), digestmod=signer.digest_method)
         self._decode_cached = lru_cache(maxsize=cache_size)(self._decode_uncached)
+        #: The last second a cookie was signed in, and its "." timestamp part (one tuple: threads share it).
+        self._stamp: tuple[int, bytes] = (-1, b"")
 
     def dumps(self, state: ConsentState) -> str:
         """The cookie value for ``state``."""
         # URLSafeTimedSerializer's format (compact JSON, zlib when that is shorter, base64, "." timestamp,
         # "." HMAC signature), which its ``loads`` reads back, without its per-call set-up; and deflated with
         # a 512-byte window, which a cookie needs, instead of zlib's default 32 KiB (7x slower, same size).
+        # Base64 is itsdangerous's (URL-safe, unpadded) in C calls only; the timestamp part is kept per second.
         payload = payload_json(state).encode()
         deflate = zlib.compressobj(6, zlib.DEFLATED, 9, 2)
         packed = deflate.compress(payload) + deflate.flush()
-        body = b"." + base64_encode(packed) if len(packed) < len(payload) - 1 else base64_encode(payload)
-        body += b"." + base64_encode(int_to_bytes(int(time.time())))
+        if len(packed) < len(payload) - 1:
+            body = b"." + b2a_base64(packed, newline=False).translate(_URLSAFE).rstrip(b"=")
+        else:
+            body = b2a_base64(payload, newline=False).translate(_URLSAFE).rstrip(b"=")
+        now = int(time.time())
+        stamp = self._stamp
+        if stamp[0] != now:
+            stamp = self._stamp = (now, b"." + b2a_base64(_TIMESTAMP.pack(now).lstrip(b"\0"), newline=False)
+                                   .translate(_URLSAFE).rstrip(b"="))
+        body += stamp[1]
         mac = self._mac.copy()
         mac.update(body)
-        return (body + b"." + base64_encode(mac.digest())).decode()
+        return (body + b"." + b2a_base64(mac.digest(), newline=False).translate(_URLSAFE).rstrip(b"=")).decode()
 
     def _decode_uncached(self, raw: str) -> Payload | None:
         try:

@@ -130,6 +130,10 @@ def _to_row(record: ConsentRecord) -> dict[str, Any]:
     }
 
 
+#: What ``_to_row`` does to a record's fields on their way into a row (the others go in as they are).
+_TO_ROW: dict[str, Callable[[Any], Any]] = {"created_at": _utc, "granted": map_json, "denied": map_json}
+
+
 def _from_row(row: Mapping[str, Any] | sa.RowMapping) -> ConsentRecord:
     values = dict(row)
     values["granted"] = json.loads(values["granted"])
@@ -142,9 +146,10 @@ class _PreparedInsert:
     """``INSERT INTO consent_records`` compiled once for a dialect, with its parameters' type processing.
 
     ``conn.execute(records.insert(), row)`` builds the statement, works out its cache key and looks the
-    compiled form up on every call; this does that once. The row goes through the same bind processors the
-    Core path applies (SQLite's datetime-to-text, for one), so what is stored is the same, and the statement
-    still runs through the engine (events, pool, transaction) as one execute.
+    compiled form up on every call; this does that once. A record's fields go through what ``_to_row`` does
+    to them and then the same bind processors the Core path applies (SQLite's datetime-to-text, for one),
+    straight into the statement's parameters, so what is stored is the same, and the statement still runs
+    through the engine (events, pool, transaction) as one execute.
     """
 
     def __init__(self, dialect: Any):
@@ -152,12 +157,24 @@ class _PreparedInsert:
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
         names = list(compiled.positiontup or ()) if self.positional else [c.name for c in records.columns]
-        self._fields = [(name, records.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]
+        self._fields = [(name, _converter(_TO_ROW.get(name), records.c[name].type.dialect_impl(dialect)
+                                          .bind_processor(dialect))) for name in names]
 
-    def params(self, row: Mapping[str, Any]) -> Any:
+    def params(self, record: ConsentRecord) -> Any:
+        """The statement's parameters for ``record``: those of ``_to_row(record)``, without the dict."""
+        values = record.__dict__
         if self.positional:
-            return tuple([proc(row[name]) if proc else row[name] for name, proc in self._fields])
-        return {name: proc(row[name]) if proc else row[name] for name, proc in self._fields}
+            return tuple([conv(values[name]) if conv else values[name] for name, conv in self._fields])
+        return {name: conv(values[name]) if conv else values[name] for name, conv in self._fields}
+
+
+def _converter(
+    to_row: Callable[[Any], Any] | None, bind: Callable[[Any], Any] | None
+) -> Callable[[Any], Any] | None:
+    """One function for a field: ``_to_row``'s conversion, then the dialect's bind processor (either may be None)."""
+    if to_row is None or bind is None:
+        return to_row or bind
+    return lambda value: bind(to_row(value))
 
 
 class ConsentStore(Protocol):
@@ -220,9 +237,12 @@ class SQLStore:
         engine = self.engine
         if self._insert is None:
             self._insert = _PreparedInsert(engine.dialect)
-        row = _to_row(record)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(self._insert.sql, self._insert.params(row))
+        params = self._insert.params(record)
+        # ``engine.begin()`` is this with a generator-based context manager and an explicit transaction block
+        # around it; the connection begins its transaction itself, and closing it uncommitted rolls back.
+        with engine.connect() as conn:
+            conn.exec_driver_sql(self._insert.sql, params)
+            conn.commit()
 
     def append_idempotent(self, batch: list[ConsentRecord]) -> int:
         """Insert records whose id is not in the log yet; return how many were new.
