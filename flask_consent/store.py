@@ -110,28 +110,16 @@ def map_json(versions: Mapping[str, int]) -> str:
 _quote = encode_basestring_ascii
 
 
-def _to_row(record: ConsentRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "consent_id": record.consent_id,
-        "subject_id": record.subject_id,
-        "user_id": record.user_id,
-        "created_at": _utc(record.created_at),
-        "policy_version": record.policy_version,
-        "banner_hash": record.banner_hash,
-        "granted": map_json(record.granted),
-        "denied": map_json(record.denied),
-        "method": record.method,
-        "previous_id": record.previous_id,
-        "locale": record.locale,
-        "gpc": record.gpc,
-        "ip_hash": record.ip_hash,
-        "ua_family": record.ua_family,
-    }
-
-
-#: What ``_to_row`` does to a record's fields on their way into a row (the others go in as they are).
+#: What a record's fields go through on their way into a row (the others go in as they are).
 _TO_ROW: dict[str, Callable[[Any], Any]] = {"created_at": _utc, "granted": map_json, "denied": map_json}
+
+
+def _to_row(record: ConsentRecord) -> dict[str, Any]:
+    """The log's row for ``record``: one value per column, converted as ``_TO_ROW`` says."""
+    row = {c.name: getattr(record, c.name) for c in records.columns}
+    for name, convert in _TO_ROW.items():
+        row[name] = convert(row[name])
+    return row
 
 
 def _from_row(row: Mapping[str, Any] | sa.RowMapping) -> ConsentRecord:
