@@ -226,11 +226,17 @@ class SQLStore:
         if self._insert is None:
             self._insert = _PreparedInsert(engine.dialect)
         params = self._insert.params(record)
-        # ``engine.begin()`` is this with a generator-based context manager and an explicit transaction block
-        # around it; the connection begins its transaction itself, and closing it uncommitted rolls back.
+        # What ``engine.begin()`` does, without its generator-based context manager and transaction block: the
+        # connection begins its transaction itself. A failed INSERT or COMMIT is rolled back here, explicitly:
+        # after a failed commit, closing the connection alone would hand it back to the pool still inside the
+        # transaction (the record would be committed by the next write, or PostgreSQL's connection unusable).
         with engine.connect() as conn:
-            conn.exec_driver_sql(self._insert.sql, params)
-            conn.commit()
+            try:
+                conn.exec_driver_sql(self._insert.sql, params)
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
 
     def append_idempotent(self, batch: list[ConsentRecord]) -> int:
         """Insert records whose id is not in the log yet; return how many were new.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from conftest import choose
 from flask import Flask
@@ -91,4 +92,33 @@ def test_append_stores_exactly_what_a_core_insert_stores(db_url):
     assert fast is not None and core is not None
     assert {**fast.to_dict(), "id": ""} == {**core.to_dict(), "id": ""}
     assert fast.created_at == base["created_at"] and fast.gpc is True and fast.granted == base["granted"]
+    store.engine.dispose()
+
+
+def test_a_failed_commit_is_rolled_back_and_the_connection_stays_usable(db_url, monkeypatch):
+    """A record whose COMMIT fails is reported as failed (so the caller spools it) and never reaches the log
+    later, and the next write works on the same pooled connection."""
+    from flask_consent.store import ConsentRecord, SQLStore
+
+    store = SQLStore(db_url, pool_size=1, max_overflow=0)
+    store.init_db()
+    base = dict(subject_id="subj-0001", consent_id="cons-0001", policy_version="1", banner_hash="f" * 64,
+                granted={"necessary": 1}, denied={"ads": 1}, method="banner_reject_all")
+    dialect = store.engine.dialect
+    real_commit = dialect.do_commit
+    calls = []
+
+    def commit_failing_once(dbapi_connection):
+        calls.append(1)
+        if len(calls) == 1:
+            raise sa.exc.OperationalError("COMMIT", {}, Exception("database is locked"))
+        real_commit(dbapi_connection)
+
+    monkeypatch.setattr(dialect, "do_commit", commit_failing_once)
+    with pytest.raises(sa.exc.OperationalError):
+        store.append(ConsentRecord(id="failed-commit-01", **base))
+    store.append(ConsentRecord(id="next-write-0001", **base))
+    monkeypatch.undo()
+    assert [r.id for r in store.history("subj-0001")] == ["next-write-0001"]
+    assert store.get("failed-commit-01") is None
     store.engine.dispose()
