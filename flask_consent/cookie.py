@@ -12,7 +12,6 @@ import re
 import struct
 import time
 import zlib
-from binascii import b2a_base64
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -23,7 +22,7 @@ from typing import Any
 from itsdangerous import BadData, URLSafeTimedSerializer
 
 from .purposes import PurposeRegistry
-from .state import _URLSAFE, ConsentState, Decision, decision
+from .state import ConsentState, Decision, b64url, decision
 
 log = logging.getLogger("flask_consent")
 
@@ -126,23 +125,22 @@ class CookieCodec:
         # URLSafeTimedSerializer's format (compact JSON, zlib when that is shorter, base64, "." timestamp,
         # "." HMAC signature), which its ``loads`` reads back, without its per-call set-up; and deflated with
         # a 512-byte window, which a cookie needs, instead of zlib's default 32 KiB (7x slower, same size).
-        # Base64 is itsdangerous's (URL-safe, unpadded) in C calls only; the timestamp part is kept per second.
+        # The timestamp part is kept per second.
         payload = payload_json(state).encode()
         deflate = zlib.compressobj(6, zlib.DEFLATED, 9, 2)
         packed = deflate.compress(payload) + deflate.flush()
         if len(packed) < len(payload) - 1:
-            body = b"." + b2a_base64(packed, newline=False).translate(_URLSAFE).rstrip(b"=")
+            body = b"." + b64url(packed)
         else:
-            body = b2a_base64(payload, newline=False).translate(_URLSAFE).rstrip(b"=")
+            body = b64url(payload)
         now = int(time.time())
         stamp = self._stamp
         if stamp[0] != now:
-            stamp = self._stamp = (now, b"." + b2a_base64(_TIMESTAMP.pack(now).lstrip(b"\0"), newline=False)
-                                   .translate(_URLSAFE).rstrip(b"="))
+            stamp = self._stamp = (now, b"." + b64url(_TIMESTAMP.pack(now).lstrip(b"\0")))
         body += stamp[1]
         mac = self._mac.copy()
         mac.update(body)
-        return (body + b"." + b2a_base64(mac.digest(), newline=False).translate(_URLSAFE).rstrip(b"=")).decode()
+        return (body + b"." + b64url(mac.digest())).decode()
 
     def _decode_uncached(self, raw: str) -> Payload | None:
         try:

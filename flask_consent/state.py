@@ -36,8 +36,14 @@ def frozen(cls: type[T], **fields: object) -> T:
 
 
 def new_id(nbytes: int = 12) -> str:
-    """A random, URL-safe identifier (96 bits by default): ``secrets.token_urlsafe``, in C calls only."""
-    return b2a_base64(os.urandom(nbytes), newline=False).translate(_URLSAFE).rstrip(b"=").decode()
+    """A random, URL-safe identifier (96 bits by default): what ``secrets.token_urlsafe`` makes."""
+    return b64url(os.urandom(nbytes)).decode()
+
+
+def b64url(data: bytes) -> bytes:
+    """URL-safe base64 without padding (what ``secrets.token_urlsafe`` and itsdangerous's ``base64_encode``
+    write), in C calls only."""
+    return b2a_base64(data, newline=False).translate(_URLSAFE).rstrip(b"=")
 
 
 _URLSAFE = bytes.maketrans(b"+/", b"-_")

@@ -340,3 +340,17 @@ def test_due_split_and_accept_all_match_their_definitions(app) -> None:
             assert after.current(key).gpc_override == overridden
     assert any(s.due() for s in states) and any(not s.due() for s in states)
     assert any(s.current("advertising") and s.current("advertising").gpc_override for s in states)
+
+
+def test_b64url_is_what_itsdangerous_writes() -> None:
+    """The cookie's base64 (and the ids') is itsdangerous's ``base64_encode``: URL-safe, unpadded, for
+    every length of input (each padding case) and every byte value."""
+    from itsdangerous.encoding import base64_encode
+
+    from flask_consent.state import b64url
+
+    data = bytes(range(256)) * 2
+    for n in range(0, 70):
+        chunk = data[n * 3:n * 3 + n]
+        assert b64url(chunk) == base64_encode(chunk)
+    assert b64url(b"\xfb\xff\xfe") == base64_encode(b"\xfb\xff\xfe") == b"-__-"
