@@ -104,10 +104,8 @@ def map_json(versions: Mapping[str, int]) -> str:
     """A granted/denied map as compact JSON with sorted keys: what ``json.dumps(versions, sort_keys=True,
     separators=(",", ":"))`` writes, put together directly (purpose keys and versions need no escaping
     beyond what ``encode_basestring_ascii`` does)."""
-    return "{" + ",".join([f"{_quote(k)}:{int(v)}" for k, v in sorted(versions.items())]) + "}"
-
-
-_quote = encode_basestring_ascii
+    quote = encode_basestring_ascii
+    return "{" + ",".join([f"{quote(k)}:{int(v)}" for k, v in sorted(versions.items())]) + "}"
 
 
 #: What a record's fields go through on their way into a row (the others go in as they are).
