@@ -150,6 +150,8 @@ class Consent:
         self._seen: set[tuple[str, str]] = set()
         self._banner_hashes: dict[str, str] = {}
         self._fragments: dict[tuple[str, str, bool], Markup] = {}
+        #: The reopen control per (cookie, GPC headers, Accept-Language, script root), with its expiry.
+        self._controls: dict[tuple[str | None, ...], tuple[float, Markup]] = {}
         self._banners: dict[tuple[Any, ...], list[str]] = {}
         self._asset_tags: dict[str, Markup] = {}
         self._cookie_attrs: dict[tuple[Any, ...], str] = {}
@@ -311,9 +313,8 @@ class Consent:
     def _after_request(self, response: Response) -> Response:
         ctx_g = g._get_current_object().__dict__  # what the request stored on ``g``
         r = ctx_g.get("_consent")
-        req = request._get_current_object()  # type: ignore[attr-defined]
         if not (r is not None and r.gpc_done):
-            environ = req.environ
+            environ = request.environ
             if _gpc(environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC")):
                 self._honour_gpc(_req())  # nothing read the state yet: honour the signal now
                 r = ctx_g.get("_consent")
@@ -343,7 +344,7 @@ class Consent:
                 self._set_cookie(response, r.new_state)
             if r.withdrawn:
                 expire_withdrawn(
-                    response, r.withdrawn, req.cookies,
+                    response, r.withdrawn, request.cookies,
                     secure=self._cookie_secure(), samesite=self._cookie_samesite(),
                 )
         if (
@@ -352,7 +353,7 @@ class Consent:
             and _is_html(content_type)
             and not response.direct_passthrough
             and not response.is_streamed
-            and inject_banner(self, response, req)
+            and inject_banner(self, response, request._get_current_object())  # type: ignore[attr-defined]
         ):
             r = ctx_g.get("_consent")
         if r is not None and r.csrf_cookie is not None:  # after injection: the banner may have made it

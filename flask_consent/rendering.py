@@ -8,16 +8,17 @@ cached on the ``Consent`` object (per app) where it does not depend on the visit
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import before_render_template, current_app, render_template, request, template_rendered, url_for
+from flask import before_render_template, current_app, g, render_template, request, template_rendered, url_for
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
 
-from .context import _CACHE_LIMIT, _req
+from .context import _CACHE_LIMIT, _req, _Request
 from .csrf import new_value, valid_value
 from .exc import ConfigurationError
 from .forms import current_path, home
@@ -127,10 +128,31 @@ def _asset_markup(nonce: str | None) -> Markup:
 
 
 def banner(ext: Consent) -> Markup:
-    """The banner when a purpose is due, otherwise the small "Privacy choices" control."""
-    r = _req()
+    """The banner when a purpose is due, otherwise the small "Privacy choices" control.
+
+    The control a visitor gets is kept per raw consent cookie, GPC headers, ``Accept-Language`` and script
+    root while their decisions stand, for apps whose locale and asset URLs depend on nothing else (no CSP
+    nonce, locale selector, Flask-Babel or URL defaults): a decided visitor's page view then costs a lookup.
+    """
+    ctx_g = g._get_current_object().__dict__  # _req(), inline: this runs on every page view
+    r = ctx_g.get("_consent")
+    if r is None:
+        r = ctx_g["_consent"] = _Request()
     r.rendered = True
     req = request._get_current_object()  # type: ignore[attr-defined]
+    cfg = ext._config
+    control_key = None
+    if (
+        r.new_state is None and cfg["CONSENT_CSP_NONCE"] is None and cfg["CONSENT_LOCALE_SELECTOR"] is None
+        and not ext._url_defaults and "babel" not in ext._extensions
+    ):
+        environ = req.environ
+        control_key = (req.cookies.get(ext.cookie_name), environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC"),
+                       environ.get("HTTP_ACCEPT_LANGUAGE"), req.root_path)
+        hit = ext._controls.get(control_key)
+        if hit is not None and time.time() <= hit[0]:
+            r.touched = r.gpc_done = True  # its state had no GPC refusal left to record (see below)
+            return hit[1]
     prompt = ext._prompt(r, req)
     if prompt is not None:
         return _due_banner(ext, prompt, req) + ext.assets()
@@ -146,7 +168,13 @@ def banner(ext: Consent) -> Markup:
         if key[2]:  # the asset tags are the same on every request too: keep them with it
             fragment += ext.assets()
         ext._fragments[key] = fragment
-    return fragment if key[2] else fragment + ext.assets()
+    if not key[2]:
+        return fragment + ext.assets()
+    if control_key is not None and r.new_state is None:  # nothing changed the state, GPC included
+        if len(ext._controls) >= _CACHE_LIMIT * 4:
+            ext._controls.clear()
+        ext._controls[control_key] = (ext._decoded(req).until, fragment)  # the decisions' expiry
+    return fragment
 
 
 def _due_banner(ext: Consent, prompt: _Prompt, req: Any) -> Markup:

@@ -8,9 +8,10 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from flask import Flask, template_rendered
+from flask import Flask, render_template_string, template_rendered
 
 import flask_consent.extension as extension_module
+import flask_consent.rendering as rendering_module
 from flask_consent import Purpose
 from flask_consent.state import undecided
 from tests.conftest import build_app, shop_purposes
@@ -94,6 +95,8 @@ def test_cached_banner_is_what_rendering_afresh_gives(
             assert page == _fresh(app, cookie, url, **headers), case
             if case.startswith("decided"):
                 assert 'id="consent-reopen"' in page and 'id="consent-banner"' not in page, case
+                lang = headers.get("Accept-Language", "en")
+                assert re.search(f'class="consent-dock" aria-label="[^"]+" lang="{lang}"', page), case
             else:
                 assert 'id="consent-banner"' in page, case
             if case == "markup_in_next":
@@ -117,7 +120,9 @@ def test_the_banner_comes_back_when_a_cached_decision_expires(
             return clock.now
 
     monkeypatch.setattr(extension_module, "datetime", FrozenDatetime)
-    monkeypatch.setattr(extension_module, "time", SimpleNamespace(time=lambda: clock.now.timestamp()))
+    frozen_time = SimpleNamespace(time=lambda: clock.now.timestamp())
+    monkeypatch.setattr(extension_module, "time", frozen_time)  # the kept states
+    monkeypatch.setattr(rendering_module, "time", frozen_time)  # the kept controls
     assert 'id="consent-banner"' not in _page(app, cookie, "/plain")
     clock.now = start + timedelta(days=9)
     assert 'id="consent-banner"' not in _page(app, cookie, "/plain")  # answered from the cache
@@ -186,3 +191,63 @@ def test_the_first_request_hook_takes_itself_off_once_its_checks_pass(sqlite_url
     assert client.get("/hello").status_code == 200
     assert ext._first_request not in app.before_request_funcs.get(None, [])
     assert client.get("/hello").status_code == 200  # later requests run without it
+
+
+@pytest.mark.parametrize("path", ["/called", "/plain"])
+def test_a_kept_control_yields_to_a_gpc_signal_and_to_later_config(
+    sqlite_url: str, tmp_path: Any, path: str
+) -> None:  # C18 C32
+    """The reopen control is kept per cookie, GPC headers, Accept-Language and script root; a GPC signal is
+    still honoured on a view of the same cookie, and config that changes the control is not served stale."""
+    app = _with_plain_page(build_app(sqlite_url, str(tmp_path / "a")))
+    app.add_url_rule("/called", "called", lambda: render_template_string(
+        "<!doctype html><html><body><p>Called</p>{{ consent_banner() }}</body></html>"))
+    app.extensions["consent"].store.init_db()
+    client = app.test_client()
+
+    def twice(**headers: str) -> str:
+        """The page seen twice with the same cookie: rendered, then served from the kept control."""
+        for _ in range(2):
+            response = client.get(path, headers=headers)
+            assert not response.headers.get("Set-Cookie") and "Cookie" in response.headers.get("Vary", "")
+        return response.get_data(as_text=True)
+
+    chose = _cookie(app, "save", ("analytics", "advertising"))
+    for _ in range(2):  # the second time, the signal meets the control kept while the first one was honoured
+        client.set_cookie("consent", chose)
+        assert 'id="consent-reopen"' in twice()
+        response = client.get(path, headers={"Sec-GPC": "1"})  # the same cookie, now with the signal
+        assert any(c.startswith("consent=") for c in response.headers.getlist("Set-Cookie"))
+        assert records(app)[-1].method == "gpc" and "advertising" in records(app)[-1].denied
+    assert 'id="consent-reopen"' in twice(**{"Sec-GPC": "1"})  # nothing left to refuse: kept, no new record
+    assert len(records(app)) == 2
+    assert 'nonce=' not in twice()
+    app.config["CONSENT_CSP_NONCE"] = lambda: "later-nonce"
+    assert 'nonce="later-nonce"' in twice()
+    app.config["CONSENT_CSP_NONCE"] = None
+    assert 'lang="en"' in twice()
+    app.config["CONSENT_LOCALE_SELECTOR"] = lambda: "zh-HK"
+    assert 'lang="zh-HK"' in twice()
+
+
+def test_a_state_changed_during_the_request_is_what_the_banner_shows(sqlite_url: str, tmp_path: Any) -> None:
+    """A view that records a new state before rendering (as the login merge does) gets the banner of that
+    state, not the control kept for the cookie the request came with."""
+    from flask_consent.login import _blank
+
+    app = build_app(sqlite_url, str(tmp_path / "a"))
+    app.extensions["consent"].store.init_db()
+    page = "<!doctype html><html><body>{{ consent_banner() }}</body></html>"
+
+    def reset() -> str:
+        ext = app.extensions["consent"]
+        ext.commit(ext.state(), _blank(ext.state()), method="login_merge")
+        return render_template_string(page)
+
+    app.add_url_rule("/called", "called", lambda: render_template_string(page))
+    app.add_url_rule("/reset", "reset", reset)
+    client = app.test_client()
+    client.set_cookie("consent", _cookie(app))
+    for _ in range(2):
+        assert 'id="consent-reopen"' in client.get("/called").get_data(as_text=True)
+    assert 'id="consent-banner"' in client.get("/reset").get_data(as_text=True)
