@@ -311,11 +311,16 @@ class Consent:
             app.before_request_funcs[None] = [f for f in hooks if f != self._first_request]
 
     def _after_request(self, response: Response) -> Response:
+        """Apply the request's consent to its response: GPC, cookies, the banner, ``Vary``.
+
+        It runs on every response, so the usual case (nothing to honour, set or inject) stays in this one
+        frame: the GPC headers are read from the environ, the headers scanned once, the body searched once.
+        """
         ctx_g = g._get_current_object().__dict__  # what the request stored on ``g``
         r = ctx_g.get("_consent")
-        if not (r is not None and r.gpc_done):
-            environ = request.environ
-            if _gpc(environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC")):
+        if r is None or not r.gpc_done:
+            environ = request._get_current_object().environ  # type: ignore[attr-defined]
+            if environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1":  # as ``_gpc``
                 self._honour_gpc(_req())  # nothing read the state yet: honour the signal now
                 r = ctx_g.get("_consent")
         cfg = self._config
@@ -323,10 +328,10 @@ class Consent:
         content_type = None
         for name, value in response.headers:  # one pass over the few headers a response has
             lower = name.lower()
-            if lower == "set-cookie":
-                set_cookie = True
-            elif lower == "content-type":
+            if lower == "content-type":
                 content_type = value
+            elif lower == "set-cookie":
+                set_cookie = True
             elif lower == "vary":
                 has_vary = True
         if set_cookie:
@@ -348,21 +353,21 @@ class Consent:
                     secure=self._cookie_secure(), samesite=self._cookie_samesite(),
                 )
         if (
-            cfg["CONSENT_AUTO_INJECT"]
-            and not (r is not None and r.rendered)
-            and _is_html(content_type)
+            not (r is not None and r.rendered)
+            and (content_type == "text/html; charset=utf-8" or _is_html(content_type))  # Flask's, then any
+            and cfg["CONSENT_AUTO_INJECT"]
             and not response.direct_passthrough
-            and not response.is_streamed
             and inject_banner(self, response, request._get_current_object())  # type: ignore[attr-defined]
         ):
             r = ctx_g.get("_consent")
-        if r is not None and r.csrf_cookie is not None:  # after injection: the banner may have made it
-            self._set_csrf_cookie(response, r.csrf_cookie)
-        if r is not None and r.touched:
-            if has_vary:
-                response.vary.add("Cookie")
-            else:
-                response.headers.add("Vary", "Cookie")
+        if r is not None:
+            if r.csrf_cookie is not None:  # after injection: the banner may have made it
+                self._set_csrf_cookie(response, r.csrf_cookie)
+            if r.touched:
+                if has_vary:
+                    response.vary.add("Cookie")
+                else:
+                    response.headers.add("Vary", "Cookie")
         return response
 
     def _first_seen(self, kind: str, name: str) -> bool:
@@ -508,8 +513,6 @@ def _is_html(content_type: str | None) -> bool:
     """True for a ``text/html`` Content-Type (with or without parameters)."""
     if content_type is None:
         return False
-    if content_type == "text/html; charset=utf-8":  # what Flask gives a view's str
-        return True
     return content_type.split(";", 1)[0].strip().lower() == "text/html"
 
 

@@ -307,10 +307,12 @@ def declaration(ext: Consent, locale: str | None = None) -> list[dict[str, Any]]
 def inject_banner(ext: Consent, response: Response, req: Any) -> bool:
     """Insert the banner (or the reopen control) before the last ``</body>``, in one copy of the body.
 
-    Returns False when there is nothing to insert into (no ``</body>``, or a HEAD request)."""
+    Returns False when there is nothing to insert into (a streamed body, no ``</body>``, a HEAD request)."""
     chunks = response.response
-    if isinstance(chunks, list) and len(chunks) == 1 and isinstance(chunks[0], bytes):
+    if type(chunks) is list and len(chunks) == 1 and type(chunks[0]) is bytes:  # as Flask makes a page
         body = chunks[0]
+    elif response.is_streamed:
+        return False
     else:
         body = response.get_data()
     at = body.rfind(b"</body>")

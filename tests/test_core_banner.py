@@ -180,3 +180,39 @@ def test_consent_script_is_inert_until_granted(make_app):
 def test_pages_that_depend_on_consent_vary_on_cookie(client):
     for path in ("/", "/recommendations", "/nearby", "/consent/state"):
         assert "Cookie" in client.get(path).headers.get("Vary", ""), path
+
+
+def test_injection_across_the_shapes_a_response_body_takes(make_app, tmp_path):
+    """Any text/html body with a </body> gets the banner once, with a right Content-Length; a streamed body,
+    a file sent as it is, a HEAD request and a body without </body> are left exactly as they were."""
+    from flask import Response, send_file
+
+    page = "<html><body><p>x</p></body></html>"
+    (tmp_path / "static.html").write_text(page)
+    app = make_app()
+    shapes = {
+        "/flask-str": lambda: page,
+        "/plain-text-html": lambda: Response(page, content_type="text/html"),
+        "/latin1": lambda: Response(page.encode("latin-1"), content_type="TEXT/HTML; Charset=ISO-8859-1"),
+        "/upper": lambda: page.replace("</body>", "</BODY>"),
+        "/chunks": lambda: Response([b"<html><body>", b"<p>x</p></body>", b"</html>"], mimetype="text/html"),
+        "/streamed": lambda: Response((c for c in ["<html><body>", "<p>x</p></body></html>"]), mimetype="text/html"),
+        "/file": lambda: send_file(tmp_path / "static.html", mimetype="text/html"),
+        "/passthrough": lambda: Response([page.encode()], mimetype="text/html", direct_passthrough=True),
+        "/no-body-end": lambda: "<p>x</p>",
+        "/not-html": lambda: Response(page, mimetype="application/xml"),
+    }
+    for path, view in shapes.items():
+        app.add_url_rule(path, path.strip("/"), view)
+    client = app.test_client()
+    for path in shapes:
+        response = client.get(path)
+        body = response.get_data()
+        if path in ("/flask-str", "/plain-text-html", "/latin1", "/upper", "/chunks"):
+            assert body.count(b'id="consent-banner"') == 1, path
+            assert body.index(b'id="consent-banner"') < body.lower().index(b"</body>") < body.index(b"</html>"), path
+            assert response.headers["Content-Length"] == str(len(body)), path
+        else:
+            assert b"consent" not in body and body.decode() in (page, "<p>x</p>"), path
+    head = client.head("/flask-str")
+    assert head.status_code == 200 and head.headers["Content-Length"] == str(len(page))
