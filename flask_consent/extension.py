@@ -318,8 +318,10 @@ class Consent:
         """
         ctx_g = g._get_current_object().__dict__  # what the request stored on ``g``
         r = ctx_g.get("_consent")
+        req = None
         if r is None or not r.gpc_done:
-            environ = request._get_current_object().environ  # type: ignore[attr-defined]
+            req = request._get_current_object()  # type: ignore[attr-defined]
+            environ = req.environ
             if environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1":  # as ``_gpc``
                 self._honour_gpc(_req())  # nothing read the state yet: honour the signal now
                 r = ctx_g.get("_consent")
@@ -357,7 +359,7 @@ class Consent:
             and (content_type == "text/html; charset=utf-8" or _is_html(content_type))  # Flask's, then any
             and cfg["CONSENT_AUTO_INJECT"]
             and not response.direct_passthrough
-            and inject_banner(self, response, request._get_current_object())  # type: ignore[attr-defined]
+            and inject_banner(self, response, req or request._get_current_object())  # type: ignore[attr-defined]
         ):
             r = ctx_g.get("_consent")
         if r is not None:
