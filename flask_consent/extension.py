@@ -150,8 +150,10 @@ class Consent:
         self._seen: set[tuple[str, str]] = set()
         self._banner_hashes: dict[str, str] = {}
         self._fragments: dict[tuple[str, str, bool], Markup] = {}
-        #: The reopen control per (cookie, GPC headers, Accept-Language, script root), with its expiry.
-        self._controls: dict[tuple[str | None, ...], tuple[float, Markup]] = {}
+        #: The reopen control per (raw cookie, GPC signal, locale, URL root), with its decisions' expiry.
+        self._controls: dict[tuple[str | bool | None, ...], tuple[float, Markup]] = {}
+        #: True when ``url_for`` may give absolute URLs that depend on the request's host (see ``_url_root``).
+        self._host_urls = bool(app.url_map.host_matching or app.subdomain_matching)
         self._banners: dict[tuple[Any, ...], list[str]] = {}
         self._asset_tags: dict[str, Markup] = {}
         self._cookie_attrs: dict[tuple[Any, ...], str] = {}
@@ -359,7 +361,7 @@ class Consent:
             and (content_type == "text/html; charset=utf-8" or _is_html(content_type))  # Flask's, then any
             and cfg["CONSENT_AUTO_INJECT"]
             and not response.direct_passthrough
-            and inject_banner(self, response, req or request._get_current_object())  # type: ignore[attr-defined]
+            and inject_banner(self, response, req or request._get_current_object(), content_type)  # type: ignore[attr-defined]
         ):
             r = ctx_g.get("_consent")
         if r is not None:

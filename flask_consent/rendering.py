@@ -7,6 +7,7 @@ cached on the ``Consent`` object (per app) where it does not depend on the visit
 
 from __future__ import annotations
 
+import codecs
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -108,7 +109,7 @@ def assets(ext: Consent) -> Markup:
     """The banner's stylesheet and script tags."""
     nonce = ext.nonce()
     if nonce is None and not ext._url_defaults:  # then the URLs depend on the script root only
-        root = request._get_current_object().root_path  # type: ignore[attr-defined]
+        root = _url_root(ext, request._get_current_object())  # type: ignore[attr-defined]
         tags = ext._asset_tags.get(root)
         if tags is None:
             if len(ext._asset_tags) >= _CACHE_LIMIT:
@@ -127,12 +128,18 @@ def _asset_markup(nonce: str | None) -> Markup:
     )
 
 
+def _url_root(ext: Consent, req: Any) -> str:
+    """What the URLs ``url_for`` builds in this request depend on: the script root, and the scheme and host
+    too when the app matches hosts or subdomains (its URLs may then be absolute)."""
+    return str(req.root_url) if ext._host_urls else str(req.root_path)
+
+
 def banner(ext: Consent) -> Markup:
     """The banner when a purpose is due, otherwise the small "Privacy choices" control.
 
-    The control a visitor gets is kept per raw consent cookie, GPC headers, ``Accept-Language`` and script
-    root while their decisions stand, for apps whose locale and asset URLs depend on nothing else (no CSP
-    nonce, locale selector, Flask-Babel or URL defaults): a decided visitor's page view then costs a lookup.
+    The control a decided visitor gets is kept per raw consent cookie, GPC signal, locale and URL root while
+    their decisions stand, for apps whose locale and URLs depend on nothing else (no CSP nonce, locale
+    selector, Flask-Babel or URL defaults): their page view then costs a few lookups.
     """
     ctx_g = g._get_current_object().__dict__  # _req(), inline: this runs on every page view
     r = ctx_g.get("_consent")
@@ -141,39 +148,43 @@ def banner(ext: Consent) -> Markup:
     r.rendered = True
     req = request._get_current_object()  # type: ignore[attr-defined]
     cfg = ext._config
-    control_key = None
-    if (
+    keep = (
         r.new_state is None and cfg["CONSENT_CSP_NONCE"] is None and cfg["CONSENT_LOCALE_SELECTOR"] is None
         and not ext._url_defaults and "babel" not in ext._extensions
-    ):
+    )
+    if keep:
         environ = req.environ
-        control_key = (req.cookies.get(ext.cookie_name), environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC"),
-                       environ.get("HTTP_ACCEPT_LANGUAGE"), req.root_path)
-        hit = ext._controls.get(control_key)
+        raw = req.cookies.get(ext.cookie_name)
+        gpc = environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1"
+        locale = ext._locales.get(environ.get("HTTP_ACCEPT_LANGUAGE"))  # as ``ext.locale`` finds it
+        hit = ext._controls.get((raw, gpc, locale, req.root_url if ext._host_urls else req.root_path))
         if hit is not None and time.time() <= hit[0]:
             r.touched = r.gpc_done = True  # its state had no GPC refusal left to record (see below)
             return hit[1]
     prompt = ext._prompt(r, req)
     if prompt is not None:
         return _due_banner(ext, prompt, req) + ext.assets()
-    key = (ext.locale(r, req), req.root_path, ext.nonce() is None and not ext._url_defaults)
+    key = (ext.locale(r, req), _url_root(ext, req), ext.nonce() is None)
     fragment = ext._fragments.get(key)
     if fragment is None:
-        if len(ext._fragments) >= _CACHE_LIMIT:
-            ext._fragments.clear()
         fragment = Markup(render_template(
             "consent/reopen.html", t=strings(key[0]), locale=key[0],
             preferences_url=url_for("consent.preferences"),
         ))
-        if key[2]:  # the asset tags are the same on every request too: keep them with it
+        if key[2]:  # no nonce: the asset tags are the same on every request too, so they go with it
             fragment += ext.assets()
-        ext._fragments[key] = fragment
+        if not ext._url_defaults:  # they may change the link on each request: then nothing is kept
+            if len(ext._fragments) >= _CACHE_LIMIT:
+                ext._fragments.clear()
+            ext._fragments[key] = fragment
     if not key[2]:
         return fragment + ext.assets()
-    if control_key is not None and r.new_state is None:  # nothing changed the state, GPC included
-        if len(ext._controls) >= _CACHE_LIMIT * 4:
-            ext._controls.clear()
-        ext._controls[control_key] = (ext._decoded(req).until, fragment)  # the decisions' expiry
+    if keep and r.new_state is None:  # nothing changed the state during this request, GPC included
+        until = ext._decoded(req).until  # when the decisions expire (at once for an untrusted cookie)
+        if until > time.time():
+            if len(ext._controls) >= _CACHE_LIMIT * 4:
+                ext._controls.clear()
+            ext._controls[(raw, gpc, key[0], key[1])] = (until, fragment)
     return fragment
 
 
@@ -189,7 +200,7 @@ def _due_banner(ext: Consent, prompt: _Prompt, req: Any) -> Markup:
         return Markup(render_template(
             "consent/banner.html", **ext.template_context(due=ext.state().due(), next=nxt, scope="due")
         ))
-    key = (ext.locale(None, req), req.root_path, ext._config["CONSENT_POLICY_URL"], prompt)
+    key = (ext.locale(None, req), _url_root(ext, req), ext._config["CONSENT_POLICY_URL"], prompt)
     pieces = ext._banners.get(key)
     if pieces is None:
         if len(ext._banners) >= _CACHE_LIMIT:
@@ -206,7 +217,8 @@ def _due_banner(ext: Consent, prompt: _Prompt, req: Any) -> Markup:
 
 
 def _banner_cacheable(ext: Consent) -> bool:
-    if ext.nonce() is not None or template_rendered.receivers or before_render_template.receivers:
+    if (ext.nonce() is not None or ext._url_defaults or template_rendered.receivers
+            or before_render_template.receivers):
         return False
     if ext._own_banner is None:
         env = current_app.jinja_env
@@ -304,10 +316,12 @@ def declaration(ext: Consent, locale: str | None = None) -> list[dict[str, Any]]
     ]
 
 
-def inject_banner(ext: Consent, response: Response, req: Any) -> bool:
+def inject_banner(ext: Consent, response: Response, req: Any, content_type: str | None = None) -> bool:
     """Insert the banner (or the reopen control) before the last ``</body>``, in one copy of the body.
 
-    Returns False when there is nothing to insert into (a streamed body, no ``</body>``, a HEAD request)."""
+    The fragment is encoded in the page's charset (``content_type``, the response's Content-Type), with
+    character references for what that charset cannot hold. Returns False when there is nothing to insert
+    into (a streamed body, no ``</body>``, a HEAD request)."""
     chunks = response.response
     if type(chunks) is list and len(chunks) == 1 and type(chunks[0]) is bytes:  # as Flask makes a page
         body = chunks[0]
@@ -322,9 +336,21 @@ def inject_banner(ext: Consent, response: Response, req: Any) -> bool:
             return False
     if req.method == "HEAD":
         return False
-    fragment = str(ext.banner()).encode()
+    if content_type == "text/html; charset=utf-8":  # what Flask gives a view's str
+        fragment = str(ext.banner()).encode()
+    else:
+        fragment = str(ext.banner()).encode(_charset(response), "xmlcharrefreplace")
     response.set_data(b"".join((body[:at], fragment, body[at:])))
     return True
+
+
+def _charset(response: Response) -> str:
+    """The response's charset if Python knows it, else ASCII (the part every page charset shares)."""
+    name = response.mimetype_params.get("charset") or "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return "ascii"
 
 
 def _attrs(attrs: dict[str, Any], skip_type: bool = False) -> list[Markup]:

@@ -194,6 +194,8 @@ def test_injection_across_the_shapes_a_response_body_takes(make_app, tmp_path):
         "/flask-str": lambda: page,
         "/plain-text-html": lambda: Response(page, content_type="text/html"),
         "/latin1": lambda: Response(page.encode("latin-1"), content_type="TEXT/HTML; Charset=ISO-8859-1"),
+        "/utf8-spelt-otherwise": lambda: Response(page, content_type="text/html; charset=UTF-8"),
+        "/unknown-charset": lambda: Response(page.encode(), content_type="text/html; charset=x-no-such"),
         "/upper": lambda: page.replace("</body>", "</BODY>"),
         "/chunks": lambda: Response([b"<html><body>", b"<p>x</p></body>", b"</html>"], mimetype="text/html"),
         "/streamed": lambda: Response((c for c in ["<html><body>", "<p>x</p></body></html>"]), mimetype="text/html"),
@@ -208,10 +210,15 @@ def test_injection_across_the_shapes_a_response_body_takes(make_app, tmp_path):
     for path in shapes:
         response = client.get(path)
         body = response.get_data()
-        if path in ("/flask-str", "/plain-text-html", "/latin1", "/upper", "/chunks"):
+        if path in ("/flask-str", "/plain-text-html", "/latin1", "/utf8-spelt-otherwise", "/unknown-charset",
+                    "/upper", "/chunks"):
             assert body.count(b'id="consent-banner"') == 1, path
             assert body.index(b'id="consent-banner"') < body.lower().index(b"</body>") < body.index(b"</html>"), path
             assert response.headers["Content-Length"] == str(len(body)), path
+            # The banner text is in the page's charset; what the charset cannot hold becomes a reference.
+            in_utf8 = path not in ("/latin1", "/unknown-charset")
+            quote = "“Privacy choices”".encode() if in_utf8 else b"&#8220;Privacy choices&#8221;"
+            assert quote in body, path
         else:
             assert b"consent" not in body and body.decode() in (page, "<p>x</p>"), path
     head = client.head("/flask-str")

@@ -12,7 +12,7 @@ from flask import Flask, render_template_string, template_rendered
 
 import flask_consent.extension as extension_module
 import flask_consent.rendering as rendering_module
-from flask_consent import Purpose
+from flask_consent import Consent, Purpose
 from flask_consent.state import undecided
 from tests.conftest import build_app, shop_purposes
 from tests.core_util import records
@@ -193,16 +193,20 @@ def test_the_first_request_hook_takes_itself_off_once_its_checks_pass(sqlite_url
     assert client.get("/hello").status_code == 200  # later requests run without it
 
 
-@pytest.mark.parametrize("path", ["/called", "/plain"])
+def _called_page(app: Flask) -> Flask:
+    """Add ``/called``: a page whose template calls ``consent_banner()`` itself (before the hook runs)."""
+    app.add_url_rule("/called", "called", lambda: render_template_string(
+        "<!doctype html><html><body><p>Called</p>{{ consent_banner() }}</body></html>"))
+    return app
+
+
+@pytest.mark.parametrize(("path", "signal"), [("/called", "Sec-GPC"), ("/called", "X-GPC"), ("/plain", "Sec-GPC")])
 def test_a_kept_control_yields_to_a_gpc_signal_and_to_later_config(
-    sqlite_url: str, tmp_path: Any, path: str
+    sqlite_url: str, tmp_path: Any, path: str, signal: str
 ) -> None:  # C18 C32
     """The reopen control is kept per cookie, GPC headers, Accept-Language and script root; a GPC signal is
     still honoured on a view of the same cookie, and config that changes the control is not served stale."""
-    app = _with_plain_page(build_app(sqlite_url, str(tmp_path / "a")))
-    app.add_url_rule("/called", "called", lambda: render_template_string(
-        "<!doctype html><html><body><p>Called</p>{{ consent_banner() }}</body></html>"))
-    app.extensions["consent"].store.init_db()
+    app = _called_page(_with_plain_page(build_app(sqlite_url, str(tmp_path / "a"))))
     client = app.test_client()
 
     def twice(**headers: str) -> str:
@@ -216,10 +220,10 @@ def test_a_kept_control_yields_to_a_gpc_signal_and_to_later_config(
     for _ in range(2):  # the second time, the signal meets the control kept while the first one was honoured
         client.set_cookie("consent", chose)
         assert 'id="consent-reopen"' in twice()
-        response = client.get(path, headers={"Sec-GPC": "1"})  # the same cookie, now with the signal
+        response = client.get(path, headers={signal: "1"})  # the same cookie, now with the signal
         assert any(c.startswith("consent=") for c in response.headers.getlist("Set-Cookie"))
         assert records(app)[-1].method == "gpc" and "advertising" in records(app)[-1].denied
-    assert 'id="consent-reopen"' in twice(**{"Sec-GPC": "1"})  # nothing left to refuse: kept, no new record
+    assert 'id="consent-reopen"' in twice(**{signal: "1"})  # nothing left to refuse: kept, no new record
     assert len(records(app)) == 2
     assert 'nonce=' not in twice()
     app.config["CONSENT_CSP_NONCE"] = lambda: "later-nonce"
@@ -251,3 +255,82 @@ def test_a_state_changed_during_the_request_is_what_the_banner_shows(sqlite_url:
     for _ in range(2):
         assert 'id="consent-reopen"' in client.get("/called").get_data(as_text=True)
     assert 'id="consent-banner"' in client.get("/reset").get_data(as_text=True)
+
+
+def test_kept_controls_follow_the_script_root_and_the_host(sqlite_url: str, tmp_path: Any) -> None:
+    """The control's links are those of the mount and host the request came to, whichever came first."""
+    app = _called_page(build_app(sqlite_url, str(tmp_path / "a")))
+    cookie = _cookie(app)
+    client = app.test_client()
+    client.set_cookie("consent", cookie)
+    for _ in range(2):
+        for root in ("", "/shop"):
+            page = client.get("/called", environ_overrides={"SCRIPT_NAME": root}).get_data(as_text=True)
+            assert f'href="{root}/consent/preferences"' in page and f'src="{root}/consent/static/' in page
+
+    hosts = Flask("consent_hosts", instance_path=str(tmp_path / "b"), subdomain_matching=True)
+    hosts.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", SERVER_NAME="shop.test",
+                        CONSENT_DATABASE_URL=sqlite_url)
+    for subdomain in ("", "hk"):
+        hosts.add_url_rule("/called", f"called_{subdomain}", subdomain=subdomain, view_func=lambda: (
+            render_template_string("<!doctype html><html><body>{{ consent_banner() }}</body></html>")))
+    Consent(hosts, purposes=shop_purposes())
+    client = hosts.test_client()
+    for domain in ("shop.test", "hk.shop.test"):
+        client.set_cookie("consent", _cookie(hosts), domain=domain)
+    for _ in range(2):
+        assert 'href="/consent/preferences"' in client.get("http://shop.test/called").get_data(as_text=True)
+        page = client.get("http://hk.shop.test/called").get_data(as_text=True)
+        assert 'href="http://shop.test/consent/preferences"' in page  # the consent routes live on the main host
+
+
+def test_url_defaults_and_babel_are_read_on_every_page_view(sqlite_url: str, tmp_path: Any) -> None:
+    """URL defaults and a Flask-Babel locale may differ per request: nothing that depends on them is kept."""
+    from flask import request
+    from flask_babel import Babel
+
+    app = _called_page(build_app(sqlite_url, str(tmp_path / "a")))
+    # URL defaults are app set-up, so this app gets them before its first request.
+    defaults = _called_page(Flask("consent_defaults", instance_path=str(tmp_path / "b")))
+    defaults.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", CONSENT_DATABASE_URL=sqlite_url)
+
+    @defaults.url_defaults
+    def campaign(endpoint: str, values: dict[str, Any]) -> None:
+        if endpoint.startswith("consent."):
+            values.setdefault("c", request.args.get("c", "none"))
+
+    Consent(defaults, purposes=shop_purposes())
+    client = defaults.test_client()
+    client.set_cookie("consent", _cookie(defaults))
+    first_visit = defaults.test_client()
+    for c in ("a", "b", "a"):
+        page = client.get(f"/called?c={c}").get_data(as_text=True)
+        assert f'href="/consent/preferences?c={c}"' in page and f"consent.js?c={c}" in page, c
+        banner = first_visit.get(f"/called?c={c}").get_data(as_text=True)
+        assert 'id="consent-banner"' in banner and f'action="/consent?c={c}"' in banner, c
+
+    Babel(app, locale_selector=lambda: request.args.get("lang", "en"))
+    client = app.test_client()
+    client.set_cookie("consent", _cookie(app))
+    for lang, expected in (("en", "en"), ("zh_Hant_HK", "zh-HK"), ("en", "en")):
+        assert f'lang="{expected}"' in client.get(f"/called?lang={lang}").get_data(as_text=True), lang
+    assert not app.extensions["consent"]._controls  # nothing kept that a lookup could not find again
+
+
+def test_only_a_trusted_cookie_keeps_a_control(sqlite_url: str, tmp_path: Any) -> None:
+    """With every optional purpose asked separately nothing is due, so even a forged cookie gets the control;
+    it is decoded again each time and never kept (it would never be served, and would crowd out others)."""
+    app = _called_page(Flask("consent_separate", instance_path=str(tmp_path / "a")))
+    app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", CONSENT_DATABASE_URL=sqlite_url)
+    ext = Consent(app, purposes=[
+        Purpose("location", "Nearby offers", "Stores near you.", separate=True, why="To find stores.")])
+    forged = _cookie(app)[:-2] + "xx"
+    client = app.test_client()
+    client.set_cookie("consent", forged)
+    for _ in range(2):
+        assert 'id="consent-reopen"' in client.get("/called").get_data(as_text=True)
+    assert not [key for key in ext._controls if key[0] == forged]
+    client.set_cookie("consent", _cookie(app))
+    for _ in range(2):
+        assert 'id="consent-reopen"' in client.get("/called").get_data(as_text=True)
+    assert [key for key in ext._controls if key[0] is not None]  # a trusted cookie's control is kept
