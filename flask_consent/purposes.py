@@ -229,6 +229,9 @@ class PurposeRegistry(Mapping[str, Purpose]):
             merged = first.cookies + tuple(c for c in extra if c.pattern not in declared)
             items[first.key] = dataclasses.replace(first, cookies=merged)
         self._items = items
+        #: ``registry.get(key)`` is the dict's own C lookup, not a method call in Python (it runs for every
+        #: purpose of every choice and state).
+        self.get = items.get  # type: ignore[method-assign,assignment]
         self.optional: tuple[Purpose, ...] = tuple(p for p in items.values() if not p.required)
         self.required: tuple[Purpose, ...] = tuple(p for p in items.values() if p.required)
         self.optional_keys: frozenset[str] = frozenset(p.key for p in self.optional)

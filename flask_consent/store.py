@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -142,16 +143,22 @@ class _PreparedInsert:
         compiled = records.insert().compile(dialect=dialect)
         self.sql = str(compiled)
         self.positional = bool(compiled.positional)
-        names = list(compiled.positiontup or ()) if self.positional else [c.name for c in records.columns]
-        self._fields = [(name, _converter(_TO_ROW.get(name), records.c[name].type.dialect_impl(dialect)
-                                          .bind_processor(dialect))) for name in names]
+        self._names = list(compiled.positiontup or ()) if self.positional else [c.name for c in records.columns]
+        #: The record's fields in the statement's order, fetched in one C call.
+        self._get = operator.itemgetter(*self._names)
+        #: (position, conversion) for the few fields that need one; the others go in as they are.
+        self._conversions = [
+            (i, conv) for i, name in enumerate(self._names)
+            if (conv := _converter(_TO_ROW.get(name), records.c[name].type.dialect_impl(dialect)
+                                   .bind_processor(dialect))) is not None
+        ]
 
     def params(self, record: ConsentRecord) -> Any:
         """The statement's parameters for ``record``: those of ``_to_row(record)``, without the dict."""
-        values = record.__dict__
-        if self.positional:
-            return tuple([conv(values[name]) if conv else values[name] for name, conv in self._fields])
-        return {name: conv(values[name]) if conv else values[name] for name, conv in self._fields}
+        values = list(self._get(record.__dict__))
+        for i, conv in self._conversions:
+            values[i] = conv(values[i])
+        return tuple(values) if self.positional else dict(zip(self._names, values, strict=True))
 
 
 def _converter(
