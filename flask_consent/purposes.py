@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import re
-from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -229,9 +229,9 @@ class PurposeRegistry(Mapping[str, Purpose]):
             merged = first.cookies + tuple(c for c in extra if c.pattern not in declared)
             items[first.key] = dataclasses.replace(first, cookies=merged)
         self._items = items
-        #: ``registry.get(key)`` is the dict's own C lookup, not a method call in Python (it runs for every
-        #: purpose of every choice and state).
-        self.get = items.get  # type: ignore[method-assign,assignment]
+        #: ``lookup(key)``: the purpose or None, the dict's own C lookup (``get`` is a method in Python, and
+        #: this runs for every purpose of every choice and state).
+        self.lookup: Callable[[str], Purpose | None] = items.get
         self.optional: tuple[Purpose, ...] = tuple(p for p in items.values() if not p.required)
         self.required: tuple[Purpose, ...] = tuple(p for p in items.values() if p.required)
         self.optional_keys: frozenset[str] = frozenset(p.key for p in self.optional)

@@ -117,7 +117,7 @@ def receipt(
     """A consent receipt for ``record`` with the ISO/IEC TS 27560 / Kantara Consent Receipt 1.1 fields."""
 
     def purpose_entry(key: str, version: int, granted: bool) -> dict[str, Any]:
-        p = registry.get(key)
+        p = registry.lookup(key)
         return {
             "purpose": key,
             "purposeVersion": version,

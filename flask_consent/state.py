@@ -127,7 +127,7 @@ class ConsentState:
         """The decisions that still hold (same policy, same purpose version, not expired), worked out once."""
         if self.policy_changed or self.expired:
             return {}
-        get = self.registry.get
+        get = self.registry.lookup
         return {k: d for k, d in self.decisions.items() if (p := get(k)) is not None and p.version == d.version}
 
     def current(self, key: str) -> Decision | None:
@@ -143,7 +143,7 @@ class ConsentState:
 
     def granted(self, key: str) -> bool:
         """May the shop do what purpose ``key`` covers, for this visitor, now?"""
-        purpose = self.registry.get(key)
+        purpose = self.registry.lookup(key)
         if purpose is None:
             return False
         if purpose.required:
@@ -156,7 +156,7 @@ class ConsentState:
     def decided(self, key: str | None = None) -> bool:
         """True when ``key`` (or, without a key, every purpose) has a decision that still holds."""
         if key is not None:
-            purpose = self.registry.get(key)
+            purpose = self.registry.lookup(key)
             if purpose is None:
                 return False
             return purpose.required or self.gpc_honoured(key) or self.current(key) is not None
@@ -255,7 +255,7 @@ class ConsentState:
         if action == "save":
             targets = list(dict.fromkeys([*targets, *listed]))
         gpc_keys = registry.gpc_keys if self.gpc else ()
-        get = registry.get
+        get = registry.lookup
         in_force = self._in_force
         new: dict[str, Decision] = {}
         for key in targets:
