@@ -238,8 +238,8 @@ class Consent:
         request reads it at its own time, :meth:`ConsentState.at`). The key holds the raw value of every
         header a GPC signal may come in (``Sec-GPC``, and ``X-GPC`` from the banner script).
         """
-        cookies = req.cookies  # a miss in werkzeug's ``get`` raises and catches an HTTP exception: test first
-        raw = cookies.get(self.cookie_name) if self.cookie_name in cookies else None
+        cookies = req.cookies  # tested first: a miss in werkzeug's lookups raises and catches an HTTP exception
+        raw = cookies[self.cookie_name] if self.cookie_name in cookies else None
         environ = req.environ
         key = (raw, environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC"))
         hit = self._states.get(key)

@@ -154,7 +154,8 @@ def banner(ext: Consent) -> Markup:
     )
     if keep:
         environ = req.environ
-        raw = req.cookies.get(ext.cookie_name)
+        cookies = req.cookies  # tested first: a miss in werkzeug's lookups raises and catches an HTTP exception
+        raw = cookies[ext.cookie_name] if ext.cookie_name in cookies else None
         gpc = environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1"
         locale = ext._locales.get(environ.get("HTTP_ACCEPT_LANGUAGE"))  # as ``ext.locale`` finds it
         hit = ext._controls.get((raw, gpc, locale, req.root_url if ext._host_urls else req.root_path))
