@@ -33,6 +33,8 @@ _ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: A string as JSON writes it by default (ASCII only, escaped), the C function ``json`` itself uses.
 _quote = encode_basestring_ascii
+#: The JSON of the decisions in force, in their ``InForce``'s memo (it depends on nothing else).
+_DECISIONS_KEY = ("cookie.decisions",)
 #: itsdangerous's timestamp: a big-endian integer without its leading zero bytes.
 _TIMESTAMP = struct.Struct(">Q")
 
@@ -42,10 +44,13 @@ def payload_json(state: ConsentState) -> str:
     separators=(",", ":"))`` writes of it, put together directly (the encoder costs more than the rest of
     writing a cookie). ``_parse`` reads it back."""
     q = _quote
-    decisions = ",".join(
-        f"{q(k)}:[{int(d.granted)},{d.version},1]" if d.gpc_override else f"{q(k)}:[{int(d.granted)},{d.version}]"
-        for k, d in state._in_force.items()
-    )
+    in_force = state._in_force
+    decisions = in_force.memo.get(_DECISIONS_KEY)  # the same for every state holding these decisions
+    if decisions is None:
+        decisions = in_force.memo[_DECISIONS_KEY] = ",".join(
+            f"{q(k)}:[{int(d.granted)},{d.version},1]" if d.gpc_override else f"{q(k)}:[{int(d.granted)},{d.version}]"
+            for k, d in in_force.items()
+        )
     r = "null" if state.record_id is None else q(state.record_id)
     c = "null" if state.consent_id is None else q(state.consent_id)
     s = "null" if state.subject_id is None else q(state.subject_id)

@@ -54,10 +54,22 @@ def _keyed(key: bytes) -> hmac.HMAC:
 
 
 def decision_maps(state: ConsentState) -> tuple[dict[str, int], dict[str, int]]:
-    """Granted and denied purposes with the versions decided on; necessary purposes count as granted."""
-    registry = state.registry
-    granted, denied = state.split()
-    return {k: registry[k].version for k in granted}, {k: registry[k].version for k in denied}
+    """Granted and denied purposes with the versions decided on; necessary purposes count as granted.
+
+    Worked out once for the decisions in force and the GPC signal (see :class:`~flask_consent.state.InForce`);
+    each call gets its own dicts."""
+    memo = state._in_force.memo
+    key = _MAPS_KEYS[state.gpc]
+    maps = memo.get(key)
+    if maps is None:
+        registry = state.registry
+        granted, denied = state.split()
+        maps = memo[key] = ({k: registry[k].version for k in granted}, {k: registry[k].version for k in denied})
+    return dict(maps[0]), dict(maps[1])
+
+
+#: ``decision_maps``'s place in an ``InForce``'s memo, without and with a GPC signal.
+_MAPS_KEYS = {False: ("records.maps", False), True: ("records.maps", True)}
 
 
 def make_record(

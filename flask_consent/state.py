@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cached_property
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from .exc import ChoiceError
 from .purposes import Purpose, PurposeRegistry
@@ -77,6 +77,33 @@ def decision(granted: bool, version: int, gpc_override: bool = False) -> Decisio
     return d
 
 
+class InForce(dict[str, Decision]):
+    """The decisions of a state that are in force: a dict, which keeps what is worked out from it.
+
+    A state's decisions never change, and many states share one ``InForce``: the states ``at`` makes, one per
+    request, from one decoded cookie (every first visitor's among them), and the states that one choice made
+    of those. So what depends only on these decisions, the purposes' registry and the GPC signal (what a
+    choice makes of them, the granted/refused split, the cookie's JSON) is worked out once and kept in
+    ``memo``, for as long as the object lives. Nothing may change an ``InForce`` once it is made.
+    """
+
+    __slots__ = ("memo",)
+    memo: dict[object, Any]
+
+
+def in_force_of(decisions: Mapping[str, Decision] | None = None) -> InForce:
+    """A new :class:`InForce` holding ``decisions``, with an empty memo."""
+    made = InForce(decisions or ())
+    made.memo = {}
+    return made
+
+
+#: ``split``'s place in an ``InForce``'s memo, without and with a GPC signal.
+_SPLIT_KEYS = {False: ("split", False), True: ("split", True)}
+#: How many results one ``InForce`` keeps (its keys partly come from the client's choice).
+_MEMO_LIMIT = 64
+
+
 @dataclass(frozen=True)
 class ConsentState:
     """Everything known about one visitor's consent during one request.
@@ -123,12 +150,14 @@ class ConsentState:
         return self.decided_policy is not None and self.decided_policy != self.policy_version
 
     @cached_property
-    def _in_force(self) -> dict[str, Decision]:
+    def _in_force(self) -> InForce:
         """The decisions that still hold (same policy, same purpose version, not expired), worked out once."""
         if self.policy_changed or self.expired:
-            return {}
+            return in_force_of()
         get = self.registry.lookup
-        return {k: d for k, d in self.decisions.items() if (p := get(k)) is not None and p.version == d.version}
+        return in_force_of(
+            {k: d for k, d in self.decisions.items() if (p := get(k)) is not None and p.version == d.version}
+        )
 
     def current(self, key: str) -> Decision | None:
         """The decision for ``key`` if it still holds (same policy, same purpose version, not expired)."""
@@ -196,10 +225,17 @@ class ConsentState:
 
     def split(self) -> tuple[list[str], list[str]]:
         """The purposes granted (necessary ones included) and those refused, in registry order, in one pass:
-        what ``granted(key)`` and ``decided(key)`` answer purpose by purpose."""
+        what ``granted(key)`` and ``decided(key)`` answer purpose by purpose (kept with the decisions)."""
+        in_force = self._in_force
+        key = _SPLIT_KEYS[self.gpc]
+        kept = in_force.memo.get(key)
+        if kept is None:
+            kept = in_force.memo[key] = self._split(in_force)
+        return list(kept[0]), list(kept[1])
+
+    def _split(self, in_force: InForce) -> tuple[tuple[str, ...], tuple[str, ...]]:
         granted: list[str] = []
         denied: list[str] = []
-        in_force = self._in_force
         gpc_keys = self.registry.gpc_keys if self.gpc else ()
         for key, purpose in self.registry.items():
             if purpose.required:
@@ -210,7 +246,7 @@ class ConsentState:
                 denied.append(key)  # the GPC signal refuses it
             elif d is not None:
                 (granted if d.granted else denied).append(key)
-        return granted, denied
+        return tuple(granted), tuple(denied)
 
     def denied_keys(self) -> list[str]:
         return self.split()[1]
@@ -236,7 +272,24 @@ class ConsentState:
         now: datetime | None = None,
         record_id: str | None = None,
     ) -> ConsentState:
-        """Return the state after the visitor's choice. Raises :class:`ChoiceError` on a bad choice."""
+        """Return the state after the visitor's choice. Raises :class:`ChoiceError` on a bad choice.
+
+        What a choice makes of the decisions in force is kept with them (see :class:`InForce`): the same
+        choice from the same decisions (every first visitor's "Accept all") is worked out once.
+        """
+        in_force = self._in_force
+        memo = in_force.memo
+        key = (action, scope, tuple(purposes), self.gpc)
+        merged = memo.get(key)
+        if merged is None:
+            merged = self._merge(self._decide(action, purposes, scope))  # raises on a bad choice: nothing kept
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            memo[key] = merged
+        return self._with(*merged, method=method, now=now or self.now, record_id=record_id)
+
+    def _decide(self, action: str, purposes: Collection[str], scope: str) -> dict[str, Decision]:
+        """The new decisions a choice makes (the rest of the state stays), checked."""
         if action not in ACTIONS:
             raise ChoiceError(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
         if scope not in SCOPES:
@@ -247,7 +300,6 @@ class ConsentState:
         listed = {k for k in purposes if k in self.registry.optional_keys}
         if action == "grant" and not listed:
             raise ChoiceError("The 'grant' action needs at least one optional purpose in 'purposes'.")
-        now = now or self.now
         registry = self.registry
         targets = list(listed) if action == "grant" else self.scope_keys(scope)
         if action == "accept_all":  # sensitive purposes need their own consent (PIPL 29, C25)
@@ -270,7 +322,7 @@ class ConsentState:
             else:  # save / grant: the listed purposes are explicit grants, even over GPC
                 explicit = key in listed
                 new[key] = decision(explicit, version, explicit and gpc_key)
-        return self._with(new, method=method, now=now, record_id=record_id)
+        return new
 
     def apply_gpc(self, *, now: datetime | None = None, record_id: str | None = None) -> ConsentState | None:
         """The state after honouring the GPC signal, or None when it has nothing left to refuse.
@@ -289,7 +341,7 @@ class ConsentState:
         if not pending:
             return None
         new = {k: decision(False, self.registry[k].version) for k in sorted(pending)}
-        return self._with(new, method="gpc", now=now or self.now, record_id=record_id)
+        return self._with(*self._merge(new), method="gpc", now=now or self.now, record_id=record_id)
 
     def adopt(self, other: ConsentState, *, method: str, record_id: str | None = None) -> ConsentState:
         """This device's state taking the decisions of ``other`` (login merge), keeping this device's ids."""
@@ -309,27 +361,37 @@ class ConsentState:
             gpc=self.gpc,
         )
 
-    def _with(
-        self, new: Mapping[str, Decision], *, method: str, now: datetime, record_id: str | None
-    ) -> ConsentState:
+    def _merge(self, new: Mapping[str, Decision]) -> tuple[InForce, bool]:
+        """The decisions after ``new`` ones, in registry order: what was in force stays, the rest is new; and
+        whether any decision in force was kept (then the oldest decision's time stays too)."""
         in_force = self._in_force
-        ordered: dict[str, Decision] = {}
+        ordered = in_force_of()
         kept = False
-        for p in self.registry.optional:  # registry order; what was in force stays, the rest is new
+        for p in self.registry.optional:
             d = in_force.get(p.key)
             if d is not None and p.key not in new:
                 ordered[p.key] = d
                 kept = True
             elif (d := new.get(p.key)) is not None:
                 ordered[p.key] = d
+        return ordered, kept
+
+    def _with(
+        self, decisions: InForce, kept: bool, *, method: str, now: datetime, record_id: str | None
+    ) -> ConsentState:
+        """The state holding ``decisions`` (from ``_merge``), decided now.
+
+        They are the new state's decisions in force too (same policy, current purpose versions), unless the
+        oldest kept decision expired by ``now``: then its ``InForce`` is shared, and with it what is kept.
+        """
         base = self.decided_at if kept and self.decided_at else now
-        return frozen(
+        state = frozen(
             ConsentState,
             registry=self.registry,
             policy_version=self.policy_version,
             max_age=self.max_age,
             now=now,
-            decisions=ordered,
+            decisions=decisions,
             decided_policy=self.policy_version,
             decided_at=base,
             changed_at=now,
@@ -339,6 +401,9 @@ class ConsentState:
             method=method,
             gpc=self.gpc,
         )
+        if not (kept and now - base > self.max_age):
+            state.__dict__["_in_force"] = decisions
+        return state
 
     def same_decisions(self, other: ConsentState) -> bool:
         """True when ``other`` holds the very same decisions as this state (an unchanged choice)."""

@@ -105,8 +105,18 @@ def map_json(versions: Mapping[str, int]) -> str:
     """A granted/denied map as compact JSON with sorted keys: what ``json.dumps(versions, sort_keys=True,
     separators=(",", ":"))`` writes, put together directly (purpose keys and versions need no escaping
     beyond what ``encode_basestring_ascii`` does)."""
-    quote = encode_basestring_ascii
-    return "{" + ",".join([f"{quote(k)}:{int(v)}" for k, v in sorted(versions.items())]) + "}"
+    key = tuple(versions.items())
+    text = _MAP_JSON.get(key)  # a shop's records hold a handful of distinct maps
+    if text is None:
+        quote = encode_basestring_ascii
+        text = "{" + ",".join([f"{quote(k)}:{int(v)}" for k, v in sorted(versions.items())]) + "}"
+        if len(_MAP_JSON) >= 256:
+            _MAP_JSON.clear()
+        _MAP_JSON[key] = text
+    return text
+
+
+_MAP_JSON: dict[tuple[tuple[str, int], ...], str] = {}
 
 
 #: What a record's fields go through on their way into a row (the others go in as they are).

@@ -262,6 +262,8 @@ def test_hand_written_json_is_what_the_json_module_writes(app) -> None:
             versions = {k: registry[k].version for k in keys}
             assert map_json(versions) == json.dumps(versions, separators=(",", ":"), sort_keys=True)
     assert '"advertising":[1,1,1]' in payload_json(states[3])  # a grant over GPC keeps its override mark
+    for versions in ({"analytics": 1}, {"analytics": 2}, {"analytics": 1, "location": 1}, {"location": 1}):
+        assert map_json(versions) == json.dumps(versions, separators=(",", ":"), sort_keys=True)  # each its own
 
 
 def test_states_and_records_built_without_init_have_every_field(app) -> None:
@@ -321,7 +323,7 @@ def test_due_split_and_accept_all_match_their_definitions(app) -> None:
                 "accept_all", scope="due", method="banner_accept_all"),
         ]
     old = undecided(registry, "1", ext(app).max_age).apply("accept_all", method="banner_accept_all")
-    states += [old.at(old.now + ext(app).max_age + timedelta(seconds=1)),  # expired
+    states += [dataclasses.replace(old, now=old.now + ext(app).max_age + timedelta(seconds=1)),  # expired
                dataclasses.replace(old, policy_version="2")]  # decided under another policy
     for state in states:
         expected = tuple(p for p in registry.optional
@@ -340,6 +342,89 @@ def test_due_split_and_accept_all_match_their_definitions(app) -> None:
             assert after.current(key).gpc_override == overridden
     assert any(s.due() for s in states) and any(not s.due() for s in states)
     assert any(s.current("advertising") and s.current("advertising").gpc_override for s in states)
+
+
+def test_a_choice_from_the_same_decisions_is_worked_out_once(app) -> None:
+    """What a choice makes of the decisions in force is kept with them (``InForce``): every first visitor's
+    "Accept all" shares one result, which is what working it out afresh gives, while each state made from it
+    keeps its own ids, times and cookie, and each caller gets lists and dicts of its own."""
+    import json
+    from datetime import timedelta
+
+    from flask_consent.cookie import payload_json
+    from flask_consent.records import decision_maps
+    from flask_consent.state import undecided
+
+    registry, max_age = ext(app).registry, ext(app).max_age
+    root = undecided(registry, "1", max_age)
+    root.due()  # as the extension does when it decodes a cookie, before each request reads it ``at`` its time
+    one, two = root.at(root.now), root.at(root.now + timedelta(seconds=5))
+    a = one.apply("accept_all", scope="due", method="banner_accept_all", record_id="testrecord000001")
+    b = two.apply("accept_all", scope="due", method="banner_accept_all", record_id="testrecord000002")
+    assert a._in_force is b._in_force and a.decisions is b.decisions  # worked out once, for both
+    fresh = undecided(registry, "1", max_age).apply("accept_all", scope="due", method="banner_accept_all")
+    assert fresh._in_force is not a._in_force
+    assert a.current_decisions() == b.current_decisions() == fresh.current_decisions()
+    assert a.split() == b.split() == fresh.split() and decision_maps(a) == decision_maps(fresh)
+    assert (a.consent_id, a.subject_id, a.now) != (b.consent_id, b.subject_id, b.now)
+    for state in (a, b):
+        data = json.loads(payload_json(state))
+        assert (data["c"], data["s"], data["r"]) == (state.consent_id, state.subject_id, state.record_id)
+        assert data["d"] == {k: [int(d.granted), d.version] for k, d in fresh.current_decisions().items()}
+    # Another choice from the same decisions is a result of its own.
+    c = root.at(root.now).apply("reject_all", scope="due", method="banner_reject_all")
+    assert c._in_force is not a._in_force and not any(d.granted for d in c.current_decisions().values())
+    assert json.loads(payload_json(c))["d"] == {k: [0, d.version] for k, d in c.current_decisions().items()}
+    # What is kept is never handed out to be changed.
+    granted, _ = a.split()
+    granted.append("mystery")
+    maps = decision_maps(a)
+    maps[0]["mystery"] = 9
+    a.current_decisions().clear()
+    assert "mystery" not in b.split()[0] and "mystery" not in decision_maps(b)[0]
+    assert b.current_decisions() == fresh.current_decisions()
+
+
+def test_bad_choices_are_refused_every_time_and_kept_results_are_bounded(app) -> None:
+    """A refused choice keeps nothing, so it is refused again; a good one made first does not let a bad one
+    through; and one set of decisions keeps a bounded number of results, whatever clients send."""
+    import itertools
+
+    from flask_consent.exc import ChoiceError
+    from flask_consent.state import _MEMO_LIMIT, undecided
+
+    registry = ext(app).registry
+    root = undecided(registry, "1", ext(app).max_age)
+    root.apply("grant", ["analytics"], method="prompt")
+    for _ in range(2):
+        with pytest.raises(ChoiceError):
+            root.apply("grant", [], method="prompt")
+        with pytest.raises(ChoiceError):
+            root.apply("grant", ["analytics", "mystery"], method="prompt")
+        with pytest.raises(ChoiceError):
+            root.apply("accept_all", scope="some", method="banner_accept_all")
+    optional = [p.key for p in registry.optional]
+    for order in itertools.islice(itertools.permutations(optional), 200):
+        after = root.apply("save", order, method="preferences")
+        assert [k for k, d in after.current_decisions().items() if d.granted] == optional  # registry order
+    assert 0 < len(root._in_force.memo) <= _MEMO_LIMIT
+
+
+def test_a_choice_that_keeps_an_expired_decision_leaves_everything_due(app) -> None:
+    """A choice made at a time when a kept decision has expired (its time is the oldest decision's) is a
+    state whose decisions are all due again: the decisions it was made with are not taken as in force."""
+    import dataclasses
+    from datetime import timedelta
+
+    from flask_consent.state import undecided
+
+    registry, max_age = ext(app).registry, ext(app).max_age
+    old = undecided(registry, "1", max_age).apply("grant", ["analytics"], method="prompt")
+    after = old.apply("grant", ["advertising"], method="prompt", now=old.now + max_age + timedelta(days=1))
+    assert after.expired and after.current("analytics") is None and after.current("advertising") is None
+    assert after.due() == dataclasses.replace(after).due() and after.due()
+    soon = old.apply("grant", ["advertising"], method="prompt", now=old.now + timedelta(days=1))
+    assert soon.current("analytics") is not None and soon.current("advertising") is not None
 
 
 def test_b64url_is_what_itsdangerous_writes() -> None:
