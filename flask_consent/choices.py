@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 
 from .context import _req
 from .i18n import strings
@@ -41,8 +41,11 @@ def commit(ext: Consent, before: ConsentState, after: ConsentState, *, method: s
     if record_id is None:
         record_id = new_id(16)
         after = replace(after, record_id=record_id)
-    locale = ext.locale()
-    environ = request.environ  # REMOTE_ADDR as ProxyFix leaves it; the User-Agent header as sent
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # each context looked up once
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    r = _req()
+    locale = ext.locale(r, req)
+    environ = req.environ  # REMOTE_ADDR as ProxyFix leaves it; the User-Agent header as sent
     record = make_record(
         after,
         record_id=record_id,
@@ -50,13 +53,12 @@ def commit(ext: Consent, before: ConsentState, after: ConsentState, *, method: s
         method=method,
         banner_hash=ext.banner_hash(locale),
         locale=locale,
-        user_id=_user_id(),
+        user_id=_user_id(app),
         ip_hash_value=ip_hash(environ.get("REMOTE_ADDR"), _ip_hash_key(ext)),
         ua=ua_family(environ.get("HTTP_USER_AGENT")),
         now=after.now,
     )
     _append(ext, record)
-    r = _req()
     r.state = after
     r.new_state = after
     # A stored grant counts even when a GPC signal already refuses it on this request: the signal
@@ -66,7 +68,7 @@ def commit(ext: Consent, before: ConsentState, after: ConsentState, *, method: s
             p for p in ext.registry.optional
             if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
         ))
-    consent_changed.send(current_app._get_current_object(), before=before, after=after, record=record)  # type: ignore[attr-defined]
+    consent_changed.send(app, before=before, after=after, record=record)
     return record
 
 
@@ -129,9 +131,9 @@ def banner_hash(ext: Consent, locale: str) -> str:
 
 
 
-def _user_id() -> str | None:
+def _user_id(app: Flask | None = None) -> str | None:
     """The signed-in Flask-Login user's id, or None (no Flask-Login, or nobody signed in)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if "login_manager" not in app.extensions and "login_manager" not in vars(app):
         return None
     try:
