@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from .exc import ConfigurationError
 
@@ -237,6 +238,9 @@ class PurposeRegistry(Mapping[str, Purpose]):
         self.optional_keys: frozenset[str] = frozenset(p.key for p in self.optional)
         self.gpc_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.gpc_opt_out)
         self.separate_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.separate)
+        #: What each choice makes when no decision is in force (a first visit, or after expiry or a policy
+        #: change): the same for every visitor, so ``ConsentState.apply`` works it out once and keeps it here.
+        self.first_choices: dict[object, Any] = {}
 
     def __getitem__(self, key: str) -> Purpose:
         return self._items[key]

@@ -59,7 +59,7 @@ def decision_maps(state: ConsentState) -> tuple[dict[str, int], dict[str, int]]:
     Worked out once for the decisions in force and the GPC signal (see :class:`~flask_consent.state.InForce`);
     each call gets its own dicts."""
     memo = state._in_force.memo
-    key = _MAPS_KEYS[state.gpc]
+    key = _MAPS_GPC if state.gpc else _MAPS
     maps = memo.get(key)
     if maps is None:
         registry = state.registry
@@ -69,7 +69,8 @@ def decision_maps(state: ConsentState) -> tuple[dict[str, int], dict[str, int]]:
 
 
 #: ``decision_maps``'s place in an ``InForce``'s memo, without and with a GPC signal.
-_MAPS_KEYS = {False: ("records.maps", False), True: ("records.maps", True)}
+_MAPS = ("records.maps", False)
+_MAPS_GPC = ("records.maps", True)
 
 
 def make_record(

@@ -78,17 +78,25 @@ def decision(granted: bool, version: int, gpc_override: bool = False) -> Decisio
 
 
 class InForce(dict[str, Decision]):
-    """The decisions of a state that are in force: a dict, which keeps what is worked out from it.
+    """The decisions of a state that are in force: a read-only dict, which keeps what is worked out from it.
 
-    A state's decisions never change, and many states share one ``InForce``: the states ``at`` makes, one per
-    request, from one decoded cookie (every first visitor's among them), and the states that one choice made
-    of those. So what depends only on these decisions, the purposes' registry and the GPC signal (what a
-    choice makes of them, the granted/refused split, the cookie's JSON) is worked out once and kept in
-    ``memo``, for as long as the object lives. Nothing may change an ``InForce`` once it is made.
+    Many states share one ``InForce``: the states ``at`` makes, one per request, from one decoded cookie, and
+    every state that one first choice makes (see ``PurposeRegistry.first_choices``). What depends only on
+    these decisions, the purposes' registry and the GPC signal (the granted/refused split, the record's
+    maps, the cookie's JSON of the decisions) is worked out once and kept in ``memo``, a handful of entries
+    at most, each keyed by a tuple that starts with the name of what it keeps.
     """
 
     __slots__ = ("memo",)
     memo: dict[object, Any]
+
+    def _read_only(self, *args: object, **kwargs: object) -> Any:
+        raise TypeError("The decisions in force are shared by many states and never change; copy them to edit.")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _read_only
+
+    def __reduce__(self) -> tuple[Any, ...]:  # copy and pickle as a new one (``_read_only`` bars item by item)
+        return in_force_of, (dict(self),)
 
 
 def in_force_of(decisions: Mapping[str, Decision] | None = None) -> InForce:
@@ -99,9 +107,10 @@ def in_force_of(decisions: Mapping[str, Decision] | None = None) -> InForce:
 
 
 #: ``split``'s place in an ``InForce``'s memo, without and with a GPC signal.
-_SPLIT_KEYS = {False: ("split", False), True: ("split", True)}
-#: How many results one ``InForce`` keeps (its keys partly come from the client's choice).
-_MEMO_LIMIT = 64
+_SPLIT = ("split", False)
+_SPLIT_GPC = ("split", True)
+#: How many first choices a registry keeps (their keys partly come from the client's choice).
+_FIRST_CHOICES_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -129,13 +138,16 @@ class ConsentState:
     def at(self, now: datetime) -> ConsentState:
         """The same state read at ``now``: a copy that keeps what was worked out already.
 
-        Only for a time before the state expires (the extension keeps decoded states until then), so the
-        decisions in force are the same at ``now``.
+        The extension keeps decoded states until their decisions expire, so the decisions in force are usually
+        the same at ``now``; read after that, they are worked out again (none is in force any more).
         """
         twin: ConsentState = object.__new__(ConsentState)
         fields = twin.__dict__
         fields.update(self.__dict__)
         fields["now"] = now
+        decided = self.decided_at
+        if decided is not None and now - decided > self.max_age:
+            fields.pop("_in_force", None)
         return twin
 
     # --- reading -----------------------------------------------------------------------------------------
@@ -227,7 +239,7 @@ class ConsentState:
         """The purposes granted (necessary ones included) and those refused, in registry order, in one pass:
         what ``granted(key)`` and ``decided(key)`` answer purpose by purpose (kept with the decisions)."""
         in_force = self._in_force
-        key = _SPLIT_KEYS[self.gpc]
+        key = _SPLIT_GPC if self.gpc else _SPLIT
         kept = in_force.memo.get(key)
         if kept is None:
             kept = in_force.memo[key] = self._split(in_force)
@@ -274,26 +286,31 @@ class ConsentState:
     ) -> ConsentState:
         """Return the state after the visitor's choice. Raises :class:`ChoiceError` on a bad choice.
 
-        What a choice makes of the decisions in force is kept with them (see :class:`InForce`): the same
-        choice from the same decisions (every first visitor's "Accept all") is worked out once.
+        A choice made when no decision is in force (a first visit, or after expiry or a policy change) makes
+        the same decisions for every visitor: those are worked out once per registry and shared by every
+        state made of them (with their ``InForce``), each with its own ids and times.
         """
-        in_force = self._in_force
-        memo = in_force.memo
-        key = (action, scope, tuple(purposes), self.gpc)
-        merged = memo.get(key)
-        if merged is None:
-            merged = self._merge(self._decide(action, purposes, scope))  # raises on a bad choice: nothing kept
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            memo[key] = merged
-        return self._with(*merged, method=method, now=now or self.now, record_id=record_id)
-
-    def _decide(self, action: str, purposes: Collection[str], scope: str) -> dict[str, Decision]:
-        """The new decisions a choice makes (the rest of the state stays), checked."""
         if action not in ACTIONS:
             raise ChoiceError(f"Unknown action {action!r}; use one of {', '.join(ACTIONS)}.")
         if scope not in SCOPES:
             raise ChoiceError(f"Unknown scope {scope!r}; use 'all' or 'due'.")
+        purposes = tuple(purposes)
+        merged: tuple[InForce, bool] | None
+        if self._in_force:  # this visitor's own decisions: nobody else's choice starts from them
+            merged = self._merge(self._decide(action, purposes, scope))
+        else:
+            first = self.registry.first_choices
+            key = (bool(self.gpc), action, scope, frozenset(purposes))  # order and repeats change nothing
+            merged = first.get(key)
+            if merged is None:
+                merged = self._merge(self._decide(action, purposes, scope))  # raises on a bad choice: none kept
+                if len(first) >= _FIRST_CHOICES_LIMIT:
+                    first.clear()
+                first[key] = merged
+        return self._with(*merged, method=method, now=now or self.now, record_id=record_id)
+
+    def _decide(self, action: str, purposes: tuple[str, ...], scope: str) -> dict[str, Decision]:
+        """The new decisions a (checked) action makes with ``purposes`` (the rest of the state stays)."""
         unknown = [k for k in purposes if k not in self.registry]
         if unknown:
             raise ChoiceError(f"Unknown purposes: {', '.join(map(str, unknown))}.")
@@ -365,7 +382,7 @@ class ConsentState:
         """The decisions after ``new`` ones, in registry order: what was in force stays, the rest is new; and
         whether any decision in force was kept (then the oldest decision's time stays too)."""
         in_force = self._in_force
-        ordered = in_force_of()
+        ordered: dict[str, Decision] = {}
         kept = False
         for p in self.registry.optional:
             d = in_force.get(p.key)
@@ -374,15 +391,16 @@ class ConsentState:
                 kept = True
             elif (d := new.get(p.key)) is not None:
                 ordered[p.key] = d
-        return ordered, kept
+        return in_force_of(ordered), kept
 
     def _with(
         self, decisions: InForce, kept: bool, *, method: str, now: datetime, record_id: str | None
     ) -> ConsentState:
         """The state holding ``decisions`` (from ``_merge``), decided now.
 
-        They are the new state's decisions in force too (same policy, current purpose versions), unless the
-        oldest kept decision expired by ``now``: then its ``InForce`` is shared, and with it what is kept.
+        They are the new state's decisions in force too (same policy, current purpose versions), so its
+        ``InForce`` is shared with the new state, and with it what is kept there; unless a kept decision's
+        time (the oldest decision's) is past ``max_age`` at ``now``: then none is in force.
         """
         base = self.decided_at if kept and self.decided_at else now
         state = frozen(

@@ -323,7 +323,7 @@ def test_due_split_and_accept_all_match_their_definitions(app) -> None:
                 "accept_all", scope="due", method="banner_accept_all"),
         ]
     old = undecided(registry, "1", ext(app).max_age).apply("accept_all", method="banner_accept_all")
-    states += [dataclasses.replace(old, now=old.now + ext(app).max_age + timedelta(seconds=1)),  # expired
+    states += [old.at(old.now + ext(app).max_age + timedelta(seconds=1)),  # expired
                dataclasses.replace(old, policy_version="2")]  # decided under another policy
     for state in states:
         expected = tuple(p for p in registry.optional
@@ -344,75 +344,137 @@ def test_due_split_and_accept_all_match_their_definitions(app) -> None:
     assert any(s.current("advertising") and s.current("advertising").gpc_override for s in states)
 
 
-def test_a_choice_from_the_same_decisions_is_worked_out_once(app) -> None:
-    """What a choice makes of the decisions in force is kept with them (``InForce``): every first visitor's
-    "Accept all" shares one result, which is what working it out afresh gives, while each state made from it
-    keeps its own ids, times and cookie, and each caller gets lists and dicts of its own."""
-    import json
+def _choices_and_starts(app):
+    """Choices of every kind, and states to make them from: with nothing in force (undecided, expired, under
+    another policy, decided on an older purpose version) and with decisions in force, each without and with
+    a GPC signal."""
+    import dataclasses
     from datetime import timedelta
+
+    from flask_consent.state import ConsentState, decision, undecided
+
+    registry, max_age = ext(app).registry, ext(app).max_age
+    choices = [("accept_all", (), "due"), ("accept_all", (), "all"), ("reject_all", (), "due"),
+               ("reject_all", (), "all"), ("grant", ("advertising",), "all"),
+               ("grant", ("analytics", "location"), "due"),
+               ("save", ("analytics",), "due"), ("save", ("third_party_sharing", "analytics"), "all"),
+               ("save", (), "all"), ("accept_all", ("analytics",), "due")]
+    base = undecided(registry, "1", max_age)
+    old_version = ConsentState(registry=registry, policy_version="1", max_age=max_age, now=base.now,
+                               decisions={"analytics": decision(True, 9)}, decided_policy="1",
+                               decided_at=base.now, consent_id="consentid0001", subject_id="subjectid0001")
+    decided = base.apply("grant", ["advertising"], method="prompt").apply("save", ["analytics"], method="preferences")
+    starts = [base, base.apply("accept_all", method="banner_accept_all").at(base.now + max_age + timedelta(days=1)),
+              dataclasses.replace(decided, policy_version="2"), old_version, decided,
+              base.apply("reject_all", scope="due", method="banner_reject_all")]
+    return choices, [dataclasses.replace(s, gpc=g) for s in starts for g in (False, True)]
+
+
+def _worked_out(state):
+    """Everything a state answers from its decisions, for comparing two ways of making it (its times aside)."""
+    import json
 
     from flask_consent.cookie import payload_json
     from flask_consent.records import decision_maps
+
+    return (state.current_decisions(), state.split(), decision_maps(state), json.loads(payload_json(state))["d"],
+            [p.key for p in state.due()], state.expired, state.reason)
+
+
+def test_a_first_choice_is_worked_out_once_and_is_what_working_it_out_afresh_gives(app) -> None:
+    """A choice made when no decision is in force is kept per registry and shared by every state made of it
+    (with its split, maps and cookie JSON); what every choice gives, from every kind of state, is what a
+    registry that has kept nothing gives; and each state keeps its own ids and times."""
+    import dataclasses
+    from datetime import timedelta
+
+    from flask_consent.purposes import PurposeRegistry
+
+    registry = ext(app).registry
+    choices, starts = _choices_and_starts(app)
+    for start in starts:
+        cold = dataclasses.replace(start, registry=PurposeRegistry(list(registry.values())))  # nothing kept
+        for action, purposes, scope in choices:
+            later = start.at(start.now + timedelta(seconds=5))
+            a = start.apply(action, purposes, scope, method="preferences", record_id="testrecord000001")
+            b = later.apply(action, list(reversed(purposes)) * 2, scope, method="preferences")  # order, repeats
+            fresh = cold.apply(action, purposes, scope, method="preferences", record_id="testrecord000001")
+            assert _worked_out(a) == _worked_out(b) == _worked_out(fresh) == _worked_out(dataclasses.replace(a))
+            assert a.decided_at == fresh.decided_at and b.decided_at in (start.decided_at, later.now)
+            assert (a._in_force is b._in_force) == (not start.current_decisions())  # shared when nothing was in force
+            if start.consent_id is None:
+                assert a.consent_id != b.consent_id and a.subject_id != b.subject_id
+            assert a.record_id != b.record_id and a.now != b.now
+    assert 0 < len(registry.first_choices) <= 64
+    # One-shot iterables are read once: the choice is made with what they held.
+    undecided_start = starts[0]
+    assert undecided_start.apply("save", (k for k in ["analytics"]), method="preferences").granted("analytics")
+    assert undecided_start.apply("save", ("analytics",), method="preferences").granted("analytics")
+
+
+def test_shared_decisions_cannot_be_changed_and_callers_get_their_own_copies(app) -> None:
+    """The decisions in force that many states share refuse every change; what is worked out from them is
+    handed out as lists and dicts of the caller's own; they copy and pickle as plain values."""
+    import copy
+    import pickle
+
+    from flask_consent.records import decision_maps
     from flask_consent.state import undecided
 
-    registry, max_age = ext(app).registry, ext(app).max_age
-    root = undecided(registry, "1", max_age)
-    root.due()  # as the extension does when it decodes a cookie, before each request reads it ``at`` its time
-    one, two = root.at(root.now), root.at(root.now + timedelta(seconds=5))
-    a = one.apply("accept_all", scope="due", method="banner_accept_all", record_id="testrecord000001")
-    b = two.apply("accept_all", scope="due", method="banner_accept_all", record_id="testrecord000002")
-    assert a._in_force is b._in_force and a.decisions is b.decisions  # worked out once, for both
-    fresh = undecided(registry, "1", max_age).apply("accept_all", scope="due", method="banner_accept_all")
-    assert fresh._in_force is not a._in_force
-    assert a.current_decisions() == b.current_decisions() == fresh.current_decisions()
-    assert a.split() == b.split() == fresh.split() and decision_maps(a) == decision_maps(fresh)
-    assert (a.consent_id, a.subject_id, a.now) != (b.consent_id, b.subject_id, b.now)
-    for state in (a, b):
-        data = json.loads(payload_json(state))
-        assert (data["c"], data["s"], data["r"]) == (state.consent_id, state.subject_id, state.record_id)
-        assert data["d"] == {k: [int(d.granted), d.version] for k, d in fresh.current_decisions().items()}
-    # Another choice from the same decisions is a result of its own.
-    c = root.at(root.now).apply("reject_all", scope="due", method="banner_reject_all")
-    assert c._in_force is not a._in_force and not any(d.granted for d in c.current_decisions().values())
-    assert json.loads(payload_json(c))["d"] == {k: [0, d.version] for k, d in c.current_decisions().items()}
-    # What is kept is never handed out to be changed.
+    registry = ext(app).registry
+    root = undecided(registry, "1", ext(app).max_age)
+    a = root.apply("accept_all", scope="due", method="banner_accept_all")
+    b = root.apply("accept_all", scope="due", method="banner_accept_all")
+    shared = a._in_force
+    assert shared is b._in_force is a.decisions
+    before = dict(shared)
+    for change in (lambda: shared.__setitem__("analytics", None), lambda: shared.pop("analytics"),
+                   lambda: shared.update(x=1), lambda: shared.clear(), lambda: shared.setdefault("x", 1),
+                   lambda: shared.popitem(), lambda: shared.__delitem__("analytics")):
+        with pytest.raises(TypeError, match="never change"):
+            change()
     granted, _ = a.split()
     granted.append("mystery")
     maps = decision_maps(a)
     maps[0]["mystery"] = 9
     a.current_decisions().clear()
-    assert "mystery" not in b.split()[0] and "mystery" not in decision_maps(b)[0]
-    assert b.current_decisions() == fresh.current_decisions()
+    assert dict(shared) == before and "mystery" not in b.split()[0] and "mystery" not in decision_maps(b)[0]
+    for twin in (copy.deepcopy(shared), pickle.loads(pickle.dumps(shared))):
+        assert twin == before and twin is not shared
 
 
-def test_bad_choices_are_refused_every_time_and_kept_results_are_bounded(app) -> None:
-    """A refused choice keeps nothing, so it is refused again; a good one made first does not let a bad one
-    through; and one set of decisions keeps a bounded number of results, whatever clients send."""
+def test_first_choices_kept_are_bounded_and_bad_ones_are_refused_every_time(app) -> None:
+    """A refused choice keeps nothing, so it is refused again, whatever was accepted before; and a registry
+    keeps at most 64 first choices, whatever clients send."""
     import itertools
 
     from flask_consent.exc import ChoiceError
-    from flask_consent.state import _MEMO_LIMIT, undecided
+    from flask_consent.state import undecided
 
     registry = ext(app).registry
+    registry.first_choices.clear()
     root = undecided(registry, "1", ext(app).max_age)
     root.apply("grant", ["analytics"], method="prompt")
     for _ in range(2):
-        with pytest.raises(ChoiceError):
-            root.apply("grant", [], method="prompt")
-        with pytest.raises(ChoiceError):
-            root.apply("grant", ["analytics", "mystery"], method="prompt")
-        with pytest.raises(ChoiceError):
-            root.apply("accept_all", scope="some", method="banner_accept_all")
+        for bad in ({"action": "grant"}, {"action": "grant", "purposes": ["analytics", "mystery"]},
+                    {"action": "accept_all", "scope": "some"}, {"action": ["accept_all"]}):
+            with pytest.raises(ChoiceError):
+                root.apply(bad.pop("action"), **bad, method="prompt")
     optional = [p.key for p in registry.optional]
-    for order in itertools.islice(itertools.permutations(optional), 200):
-        after = root.apply("save", order, method="preferences")
-        assert [k for k, d in after.current_decisions().items() if d.granted] == optional  # registry order
-    assert 0 < len(root._in_force.memo) <= _MEMO_LIMIT
+    for size in range(1, len(optional) + 1):
+        for keys in itertools.combinations(optional, size):
+            for gpc in (False, True):
+                state = undecided(registry, "1", ext(app).max_age, gpc=gpc)
+                for action in ("save", "grant"):
+                    after = state.apply(action, keys, method="preferences")
+                    assert [k for k, d in after.current_decisions().items() if d.granted] == [
+                        k for k in optional if k in keys]  # registry order
+    assert 0 < len(registry.first_choices) <= 64
 
 
 def test_a_choice_that_keeps_an_expired_decision_leaves_everything_due(app) -> None:
     """A choice made at a time when a kept decision has expired (its time is the oldest decision's) is a
-    state whose decisions are all due again: the decisions it was made with are not taken as in force."""
+    state whose decisions are all due again, and so is a state read (``at``) after its decisions expired."""
     import dataclasses
     from datetime import timedelta
 
@@ -425,6 +487,10 @@ def test_a_choice_that_keeps_an_expired_decision_leaves_everything_due(app) -> N
     assert after.due() == dataclasses.replace(after).due() and after.due()
     soon = old.apply("grant", ["advertising"], method="prompt", now=old.now + timedelta(days=1))
     assert soon.current("analytics") is not None and soon.current("advertising") is not None
+    assert old.current("analytics") is not None
+    read_late = old.at(old.now + max_age + timedelta(seconds=1))
+    assert read_late.current("analytics") is None and not read_late.granted("analytics") and read_late.due()
+    assert old.at(old.now + max_age).current("analytics") is not None  # up to the very end
 
 
 def test_b64url_is_what_itsdangerous_writes() -> None:
