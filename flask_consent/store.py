@@ -116,6 +116,7 @@ def map_json(versions: Mapping[str, int]) -> str:
     return text
 
 
+#: ``map_json``'s text per map (its items, in the map's order), at most 256 kept.
 _MAP_JSON: dict[tuple[tuple[str, int], ...], str] = {}
 
 

@@ -264,6 +264,11 @@ def test_hand_written_json_is_what_the_json_module_writes(app) -> None:
     assert '"advertising":[1,1,1]' in payload_json(states[3])  # a grant over GPC keeps its override mark
     for versions in ({"analytics": 1}, {"analytics": 2}, {"analytics": 1, "location": 1}, {"location": 1}):
         assert map_json(versions) == json.dumps(versions, separators=(",", ":"), sort_keys=True)  # each its own
+    from flask_consent.store import _MAP_JSON
+
+    for version in range(1, 301):  # maps kept per content stay bounded
+        assert map_json({"analytics": version}) == f'{{"analytics":{version}}}'
+    assert 0 < len(_MAP_JSON) <= 256
 
 
 def test_states_and_records_built_without_init_have_every_field(app) -> None:
