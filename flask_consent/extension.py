@@ -158,7 +158,7 @@ class Consent:
         self._asset_tags: dict[str, Markup] = {}
         self._cookie_attrs: dict[tuple[Any, ...], str] = {}
         self._locales: dict[str | None, str] = {}
-        self._states: dict[tuple[str | None, str | None, str | None], _Decoded] = {}
+        self._states: dict[tuple[str | None, bool], _Decoded] = {}
         self._config = app.config
         self._extensions = app.extensions
         self._url_defaults = app.url_default_functions
@@ -235,13 +235,13 @@ class Consent:
 
         The signature binds the cookie's content, and what a state answers only changes when its decisions
         expire: so it is kept until then and the cookie is not even decoded on the next page views (each
-        request reads it at its own time, :meth:`ConsentState.at`). The key holds the raw value of every
-        header a GPC signal may come in (``Sec-GPC``, and ``X-GPC`` from the banner script).
+        request reads it at its own time, :meth:`ConsentState.at`). The key holds whether a GPC signal came,
+        not the raw headers it may come in, so padded headers cannot make a client's entries big or many.
         """
         cookies = req.cookies  # tested first: a miss in werkzeug's lookups raises and catches an HTTP exception
         raw = cookies[self.cookie_name] if self.cookie_name in cookies else None
         environ = req.environ
-        key = (raw, environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC"))
+        key = (raw, _gpc(environ.get("HTTP_SEC_GPC"), environ.get("HTTP_X_GPC")))
         hit = self._states.get(key)
         if hit is not None and time.time() <= hit.until:
             return hit
@@ -253,7 +253,7 @@ class Consent:
             policy_version=self.policy_version,
             max_age=self.max_age,
             now=now,
-            gpc=_gpc(key[1], key[2]),
+            gpc=key[1],
         )
         if state.decided_at is not None:
             until = state.decided_at.timestamp() + self.max_age.total_seconds()

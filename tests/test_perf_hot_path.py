@@ -183,6 +183,23 @@ def test_gpc_is_recorded_on_a_request_that_never_reads_the_state(sqlite_url: str
     assert record.method == "gpc" and {"advertising", "third_party_sharing"} <= set(record.denied)
 
 
+def test_decoded_states_are_kept_per_signal_not_per_raw_header(sqlite_url: str, tmp_path: Any) -> None:
+    """A client varying (or padding) the GPC headers it sends gets no cache entry per value: decoded states
+    are kept per cookie and whether a signal came, and a signal in either header still counts as one."""
+    app = _called_page(build_app(sqlite_url, str(tmp_path / "a")))
+    ext = app.extensions["consent"]
+    ext.store.init_db()
+    for i in range(40):
+        headers = {"Sec-GPC": "0" + " " * i} if i % 2 else {"X-GPC": "no" * i}
+        page = app.test_client().get("/", headers=headers).get_data(as_text=True)
+        assert 'id="consent-banner"' in page  # no signal: the banner asks
+    assert len(ext._states) == 1
+    for headers in ({"Sec-GPC": "1"}, {"X-GPC": "1"}):
+        response = app.test_client().get("/", headers=headers)
+        assert any(c.startswith("consent=") for c in response.headers.getlist("Set-Cookie"))  # refusals recorded
+    assert len(ext._states) == 2 and [r.method for r in records(app)] == ["gpc", "gpc"]
+
+
 def test_the_first_request_hook_takes_itself_off_once_its_checks_pass(sqlite_url: str, tmp_path: Any) -> None:
     app = build_app(sqlite_url, str(tmp_path / "a"))
     ext = app.extensions["consent"]
