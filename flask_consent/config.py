@@ -40,6 +40,15 @@ GPC_LAST_UPDATE = "2026-11-26"
 #: ``CONSENT_URL_PREFIX``: where the blueprint is mounted (the HTTP contract fixes ``/consent``).
 URL_PREFIX = "/consent"
 
+#: ``CONSENT_CREATE_TABLES``: create the consent log's table on first use when it is missing (set False where
+#: migrations own the schema; ``flask consent init-db`` creates it explicitly).
+CREATE_TABLES = True
+#: ``CONSENT_BASE_TEMPLATE``: a template of the app that the extension's own pages extend, filling its blocks
+#: ``title`` and ``content`` (None: the extension's own standalone layout, ``consent/page.html``).
+BASE_TEMPLATE: str | None = None
+#: ``CONSENT_COLOR_SCHEME``: ``auto`` (follows the browser), ``light`` or ``dark``.
+COLOR_SCHEME = "auto"
+
 #: ``CONSENT_RATE_LIMIT``: per-client limit on ``POST /consent`` (Flask-Limiter syntax), applied when
 #: Flask-Limiter is installed (the ``ratelimit`` extra). None or False turns it off.
 RATE_LIMIT: str | None = "30/minute"
