@@ -99,7 +99,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
         db.create_all()
         seed(app)
-    consent.store.init_db()  # type: ignore[attr-defined]
     _announce_logins(app)
     return app
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from .context import current_consent
 from .decorators import consent_required
 from .exc import ChoiceError, ConfigurationError, ConsentError
-from .extension import Consent, current_consent
+from .extension import Consent
 from .purposes import GCM_TYPES, NECESSARY, Cookie, Purpose
 from .signals import consent_changed
 from .state import ConsentState, Decision

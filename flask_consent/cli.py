@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import IO, TYPE_CHECKING, Any, cast
+from typing import IO, Any
 
 import click
 import sqlalchemy as sa
@@ -25,10 +27,9 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from . import stats as stats_module
+from .components import Components, components
+from .settings import weak_secret_key
 from .store import ConsentRecord, SQLStore
-
-if TYPE_CHECKING:
-    from .extension import Consent
 
 EXIT_PROBLEMS = 1
 EXIT_STORE = 3
@@ -46,8 +47,8 @@ CSV_FIELDS = (
 )
 
 
-def _ext() -> Consent:
-    return cast("Consent", current_app.extensions["consent"])
+def _ext() -> Components:
+    return components()
 
 
 class StoreUnavailable(click.ClickException):
@@ -81,6 +82,14 @@ def _output_errors(output: IO[str]) -> Iterator[None]:
     try:
         yield
         output.flush()
+    except BrokenPipeError:
+        # The reader went away (``flask consent export | head``): stop quietly, as Unix tools do. Python
+        # would otherwise complain again when it flushes stdout at exit.
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), output.fileno())
+        except (OSError, ValueError, io.UnsupportedOperation):
+            pass
+        raise SystemExit(0) from None
     except OSError as exc:
         name = getattr(output, "name", "the output")
         raise click.UsageError(f"Could not write the export to {name}: {exc.strerror or exc}.") from exc
@@ -161,8 +170,6 @@ def check() -> None:
 
 
 def _problems() -> Iterator[str]:
-    from .extension import _WEAK_KEYS
-
     ext = _ext()
     app = current_app
     for purpose in ext.registry.values():
@@ -172,12 +179,13 @@ def _problems() -> Iterator[str]:
             yield f"required purpose {purpose.key!r} has no justification of why it is strictly necessary."
     for name in ext.undeclared_cookies():
         yield f"cookie {name!r} was set but no purpose declares it: add it to a Purpose(cookies=[...])."
-    key = app.secret_key
-    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key or "")
-    if not text:
-        yield "SECRET_KEY is not set: consent cookies cannot be signed."
-    elif len(text) < 16 or text.lower() in _WEAK_KEYS:
-        yield "SECRET_KEY is weak (shorter than 16 characters or a well-known placeholder)."
+    weak = weak_secret_key(app.secret_key)
+    if weak:
+        yield f"{weak}: consent cookies cannot be signed safely."
+    dead = ext.spool.dead_letters()
+    if dead:
+        yield (f"{len(dead)} spooled consent record(s) were rejected by the database for good; they are kept in "
+               f"{ext.spool.dead_path}: fix and re-import them, or keep the file as evidence.")
     store = ext.store
     if isinstance(store, SQLStore):
         url = sa.engine.make_url(store.url)
@@ -250,6 +258,19 @@ def _jsonl_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
     return write
 
 
+#: Characters that make a spreadsheet read a cell as a formula (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell a spreadsheet will not run: text starting like a formula gets a leading ``'``."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
@@ -258,7 +279,7 @@ def _csv_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
         data = record_dict(record)
         data["granted"] = json.dumps(data["granted"], separators=(",", ":"), sort_keys=True)
         data["denied"] = json.dumps(data["denied"], separators=(",", ":"), sort_keys=True)
-        writer.writerow(["" if data[f] is None else data[f] for f in CSV_FIELDS])
+        writer.writerow([csv_cell(data[f]) for f in CSV_FIELDS])
 
     return write
 

@@ -1,43 +1,170 @@
-"""What the extension keeps about the current request, on ``flask.g``."""
+"""The current request's consent: its state (``current_consent``), its changes and what they leave to do.
+
+A request reads the visitor's state once (:func:`consent_state`), the first time anything asks; a Global
+Privacy Control signal is honoured right then. A change (a choice, a GPC refusal, a sign-in merge) goes
+through :func:`record_change`, which writes the record and notes what the response must do: set the new
+cookie, expire the cookies of withdrawn purposes. ``response.py`` does those at the end of the request.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import cast
 
-from flask import g
+from flask import current_app, g, request
+from werkzeug.local import LocalProxy
 
+from .components import Components, components
+from .csrf import new_value, valid_value
 from .purposes import Purpose
-from .state import ConsentState
+from .recording import RequestFacts
+from .signals import consent_changed
+from .state import ConsentState, new_id, undecided
+from .store import ConsentRecord
+from .visitor import read_state, request_locale, secure_request
 
-#: Entries a per-request cache keeps before it starts over (their keys partly come from the client).
-_CACHE_LIMIT = 1024
+
+class RequestConsent:
+    """What the extension knows and changed during one request (kept on ``flask.g``)."""
+
+    def __init__(self) -> None:
+        #: The visitor's state as of now in this request (after any change made during it).
+        self.state: ConsentState | None = None
+        #: The state a change made during this request: the response sets it as the new cookie.
+        self.changed: ConsentState | None = None
+        #: Purposes a change withdrew: the response expires their cookies.
+        self.withdrawn: tuple[Purpose, ...] = ()
+        #: True once the banner or an extension page was rendered (nothing to inject then).
+        self.rendered = False
+        #: True once anything read the consent state: the response then varies on the cookie.
+        self.touched = False
+        #: True when the member signed out: the device becomes a new visitor (its cookie is expired).
+        self.forget = False
+        self.locale: str | None = None
+        #: This request's consent-form token, and the new CSRF cookie value to set (first token only).
+        self.csrf_token: str | None = None
+        self.csrf_cookie: str | None = None
 
 
-class _Request:
-    """What the extension keeps about the current request (on ``flask.g``).
+def request_consent() -> RequestConsent:
+    """This request's :class:`RequestConsent`, made on first use."""
+    found = g.get("_flask_consent")
+    if found is None:
+        found = RequestConsent()
+        g._flask_consent = found
+    return cast(RequestConsent, found)
 
-    The defaults are class attributes, so making one (on most page views) sets nothing; a request only
-    stores what it changes. ``withdrawn`` is replaced, never appended to in place.
+
+def consent_state() -> ConsentState:
+    """The visitor's consent state for the current request.
+
+    The first read decodes the cookie and honours a GPC signal (its refusals are recorded before anything
+    sees the state).
     """
-
-    state: ConsentState | None = None
-    new_state: ConsentState | None = None
-    #: Purposes a choice withdrew during this request (their cookies are expired in the response).
-    withdrawn: tuple[Purpose, ...] = ()
-    rendered = False
-    locale: str | None = None
-    touched = False
-    #: This request's consent-form token, and the new CSRF cookie value to set (first token only).
-    csrf_token: str | None = None
-    csrf_cookie: str | None = None
-    #: True once this request's GPC signal was honoured (see ``Consent.state``).
-    gpc_done = False
+    r = request_consent()
+    r.touched = True
+    if r.state is None:
+        comps = components()
+        r.state = read_state(request, comps.settings, comps.registry, comps.codec)
+        if r.state.gpc:
+            honour_gpc(r, comps)
+    return r.state
 
 
-def _req() -> _Request:
-    """This request's :class:`_Request`, created on first use."""
-    ctx_g = g._get_current_object()  # one context lookup instead of one per attribute
-    r = ctx_g.__dict__.get("_consent")
-    if r is None:
-        r = ctx_g.__dict__["_consent"] = _Request()  # as ``g._consent = ...`` does, without its __setattr__
-    return cast(_Request, r)
+#: The consent state of the current request (a :class:`ConsentState`).
+current_consent: ConsentState = cast(ConsentState, LocalProxy(consent_state))
+
+
+def honour_gpc(r: RequestConsent, comps: Components) -> None:
+    """Record the refusals a GPC signal makes, once per visitor, within the consent rate limit.
+
+    Beyond the limit (a flood of cookieless requests with the signal) nothing is written, but the state still
+    refuses every GPC purpose on each request: the signal is honoured either way.
+    """
+    assert r.state is not None
+    after = r.state.apply_gpc(record_id=new_id(16))
+    if after is None:
+        return
+    if comps.limiter is not None and comps.limiter.hit("gpc") is not None:
+        return
+    record_change(r.state, after, method="gpc")
+
+
+def locale() -> str:
+    """The current request's locale (read once per request)."""
+    r = request_consent()
+    if r.locale is None:
+        r.locale = request_locale(components().settings)
+    return r.locale
+
+
+def record_change(before: ConsentState, after: ConsentState, *, method: str) -> ConsentRecord | None:
+    """Record the change from ``before`` to ``after``, queue the new cookie and send ``consent_changed``.
+
+    Returns None (and changes nothing) when the decisions did not change.
+    """
+    comps = components()
+    if after.record_id is None:
+        after = replace(after, record_id=new_id(16))
+    facts = RequestFacts(
+        locale=locale(),
+        user_id=member_id(),
+        remote_addr=request.remote_addr,
+        user_agent=request.headers.get("User-Agent"),
+    )
+    record = comps.recorder.commit(before, after, method=method, facts=facts)
+    if record is None:
+        return None
+    r = request_consent()
+    r.state = r.changed = after
+    # A stored grant counts even when a GPC signal already refuses it on this request: the signal
+    # withdrawing it must expire its cookies too.
+    r.withdrawn = (*r.withdrawn, *(
+        p for p in comps.registry.optional
+        if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
+    ))
+    consent_changed.send(current_app._get_current_object(), before=before, after=after, record=record)  # type: ignore[attr-defined]
+    return record
+
+
+def forget_visitor() -> None:
+    """Make this device a new visitor (after sign-out): its consent cookie goes, the banner asks again."""
+    r = request_consent()
+    comps = components()
+    r.forget = True
+    r.changed = None
+    r.state = undecided(comps.registry, comps.settings.policy_version, comps.settings.max_age,
+                        gpc=bool(r.state and r.state.gpc))
+
+
+def member_id() -> str | None:
+    """The signed-in Flask-Login user's id, or None (no Flask-Login, or nobody signed in)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if "login_manager" not in app.extensions and not hasattr(app, "login_manager"):
+        return None
+    try:
+        from flask_login import current_user
+    except ImportError:  # pragma: no cover - Flask-Login is optional
+        return None
+    if current_user and current_user.is_authenticated:
+        return str(current_user.get_id())
+    return None
+
+
+def csrf_cookie_name() -> str:
+    """The consent forms' CSRF cookie of this request: ``__Host-`` prefixed over HTTPS (no cookie tossing)."""
+    settings = components().settings
+    name = settings.csrf_cookie_name
+    return f"__Host-{name}" if secure_request(request, settings) else name
+
+
+def csrf_token() -> str:
+    """This request's token for the consent forms; a browser without a CSRF cookie yet gets a new value,
+    which the response sets."""
+    r = request_consent()
+    if r.csrf_token is None:
+        value = request.cookies.get(csrf_cookie_name())
+        if not valid_value(value):
+            value = r.csrf_cookie = new_value()
+        r.csrf_token = components().csrf.token(value)  # type: ignore[arg-type]
+    return r.csrf_token

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 
 from . import stats as stats_module
+from .banner import asset_dir
 from .charts import rate_chart
-from .extension import Consent, asset_dir
+from .components import components
 from .purposes import localise
 from .store import SQLStore
 
@@ -94,7 +95,7 @@ def _sorted_requests(items: Iterable[DataRequest]) -> list[DataRequest]:
 
 
 def _render(requests_provider: Callable[[], Iterable[DataRequest]] | None) -> str:
-    ext = cast(Consent, current_app.extensions["consent"])
+    ext = components()
     store = ext.store
     if not isinstance(store, SQLStore):
         abort(501, "The consent dashboard needs the SQL consent log.")

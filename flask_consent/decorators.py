@@ -9,9 +9,10 @@ from typing import Any, TypeVar, cast
 from flask import current_app, jsonify, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from .extension import Consent, _req
-from .forms import current_path, home, referrer_path, safe_next
-from .views import wants_json
+from .banner import template_context
+from .components import components
+from .context import consent_state, request_consent
+from .forms import current_path, home, referrer_path, safe_next, wants_json
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,13 +30,12 @@ def consent_required(key: str, fallback: Callable[..., Any] | None = None) -> Ca
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            ext = cast(Consent, current_app._get_current_object().extensions["consent"])  # type: ignore[attr-defined]
-            if ext.state().granted(key):
+            if consent_state().granted(key):
                 return view(*args, **kwargs)
-            ext.registry.require(key)  # an undeclared key is caught at start-up; this names it otherwise
+            components().registry.require(key)  # an undeclared key is caught at start-up; this names it otherwise
             if fallback is not None:
                 return fallback(*args, **kwargs)
-            return refuse(ext, key)
+            return refuse(key)
 
         wrapper.__consent_purposes__ = (*getattr(view, "__consent_purposes__", ()), key)  # type: ignore[attr-defined]
         return cast(F, wrapper)
@@ -43,7 +43,7 @@ def consent_required(key: str, fallback: Callable[..., Any] | None = None) -> Ca
     return decorator
 
 
-def refuse(ext: Consent, key: str) -> Response:
+def refuse(key: str) -> Response:
     """The answer to a request for a feature whose purpose is not granted."""
     grant_url = url_for("consent.choose")
     if wants_json():
@@ -56,14 +56,14 @@ def refuse(ext: Consent, key: str) -> Response:
         )
         response.status_code = 403
         return response
-    _req().rendered = True
-    purpose = ext.registry[key]
+    request_consent().rendered = True
+    purpose = components().registry[key]
     back = safe_next(request.args.get("back")) or _referrer_path() or home(request)
     # After allowing, the browser comes back with a GET: to the page itself, or for a refused form post
     # (which a redirect cannot repeat) to the page that held the form.
     again = current_path(request) if request.method == "GET" else back
     html = render_template(
-        "consent/prompt.html", **ext.template_context(purpose=purpose, next=again, back=back)
+        "consent/prompt.html", **template_context(purpose=purpose, next=again, back=back)
     )
     response = current_app.make_response((html, 403))
     response.vary.add("Cookie")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 
 from werkzeug.wrappers import Response
 
@@ -13,7 +16,6 @@ from .state import ConsentState
 
 log = logging.getLogger("flask_consent")
 
-UNDECLARED_MODES = ("warn", "block", "allow")
 _GLOB = re.compile(r"[*?\[]")
 
 
@@ -105,3 +107,42 @@ def expire_withdrawn(
                 )
                 expired.append(name)
     return expired
+
+
+class CookieNotes:
+    """The cookies an app was seen setting that no purpose declares (for ``flask consent check``), and which
+    names were already logged, so each name is logged once per process, not once per request.
+
+    Undeclared names are also appended to ``consent-undeclared-cookies.txt`` in the instance folder, so the
+    CLI, a different process, sees them too.
+    """
+
+    def __init__(self, instance_path: str):
+        self.path = Path(instance_path) / "consent-undeclared-cookies.txt"
+        self._seen: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    def first_time(self, kind: str, name: str) -> bool:
+        """True the first time ``(kind, name)`` is seen; an ``undeclared`` name is also written down."""
+        with self._lock:
+            if (kind, name) in self._seen:
+                return False
+            self._seen.add((kind, name))
+        if kind == "undeclared":
+            try:
+                os.makedirs(self.path.parent, exist_ok=True)
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(name + "\n")
+            except OSError:
+                log.debug("could not note undeclared cookie %r", name, exc_info=True)
+        return True
+
+    def undeclared(self) -> list[str]:
+        """Names of cookies seen set by the app that no purpose declares."""
+        names = {n for k, n in self._seen if k == "undeclared"}
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                names.update(line.strip() for line in f if line.strip())
+        except OSError:
+            pass
+        return sorted(names)

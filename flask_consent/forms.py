@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import Request
+from flask import request as flask_request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
@@ -32,20 +33,12 @@ class Choice:
     is_json: bool
 
 
-#: Content types of an HTML form's post: never JSON, whatever their parameters.
-_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-
-
 def is_json(request: Request) -> bool:
-    """``request.is_json``, answered without parsing the ``Content-Type`` header for an HTML form's post
-    (werkzeug parses it anew on every call)."""
-    content_type = request.environ.get("CONTENT_TYPE", "")
-    if content_type.startswith(_FORM_TYPES):
-        return False
+    """True when the request's body is JSON."""
     return bool(request.is_json)
 
 
-def csrf_ok(request: Request, signer: CsrfSigner, cookie_name: str, time_limit: float | None) -> bool:
+def csrf_ok(request: Request, signer: CsrfSigner, cookie_value: str | None, time_limit: float | None) -> bool:
     """True when the request carries a valid CSRF token (form field ``csrf_token`` or ``X-CSRFToken``).
 
     The consent forms' own token (:mod:`flask_consent.csrf`) is checked against this browser's CSRF
@@ -62,7 +55,7 @@ def csrf_ok(request: Request, signer: CsrfSigner, cookie_name: str, time_limit: 
     if not token or len(token) > 512:
         return False
     if token.startswith(PREFIX):
-        return signer.check(token, request.cookies.get(cookie_name), time_limit)
+        return signer.check(token, cookie_value, time_limit)
     try:
         validate_csrf(token)
     except ValidationError:
@@ -82,7 +75,10 @@ def read_choice(request: Request) -> Choice:
     """Parse the choice; raises :class:`ChoiceError` with a message fit for the client."""
     json_body = is_json(request)
     if json_body:
-        data = request.get_json(silent=True)
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:  # JSON nested deeper than Python's parser goes: a bad request, not a 500
+            data = None
         if not isinstance(data, dict):
             raise ChoiceError("The JSON body must be an object with 'action', 'purposes' and 'scope'.")
         purposes = data.get("purposes", [])
@@ -105,6 +101,18 @@ def read_choice(request: Request) -> Choice:
     if len(purposes) > _MAX_PURPOSES:
         raise ChoiceError("Too many purposes.")
     return Choice(action, tuple(dict.fromkeys(purposes)), scope, nxt, json_body)
+
+
+def wants_json(default_json: bool = False) -> bool:
+    """True for JSON clients: a JSON body, or ``Accept`` preferring JSON over HTML. A client that names
+    neither (no ``Accept``, ``*/*``) gets ``default_json``."""
+    req = flask_request
+    if is_json(req):
+        return True
+    header = req.headers.get("Accept", "")
+    if "json" not in header and "application/*" not in header:
+        return default_json and "text/html" not in header
+    return req.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
 
 
 def current_path(request: Request) -> str:

@@ -1,55 +1,58 @@
-"""Flask-Login integration: a member's choice follows them to a new device."""
+"""Flask-Login integration: a member's decisions follow them across devices; their identity never does.
+
+Connected automatically when Flask-Login is installed. At sign-in (``user_logged_in``) the newer of the
+account's latest record (found by the member's ``get_id()``) and this device's cookie wins, on both: a newer
+account choice is copied onto the device, a newer device choice is recorded for the account. Only the
+*decisions* travel: the device keeps its own subject id, so a member's history and records never reach a
+shared device. At sign-out (``user_logged_out``) the device becomes a new visitor: its consent cookie is
+expired and the banner asks the next person again.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timezone
-from typing import Any, cast
+from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
+from .components import components
+from .context import consent_state, forget_visitor, record_change
 from .state import ConsentState, Decision, new_id
 from .store import ConsentRecord
 
 
-def state_from_record(record: ConsentRecord, device: ConsentState) -> ConsentState:
-    """The decisions of ``record`` as a state on ``device``'s request (ids of the device kept)."""
+def decisions_of(record: ConsentRecord, device: ConsentState) -> ConsentState:
+    """The decisions of ``record`` as a state on ``device``'s request, with no ids of the record's subject."""
     decisions = {k: Decision(True, v, record.gpc and k in device.registry.gpc_keys) for k, v in record.granted.items()}
     decisions.update({k: Decision(False, v) for k, v in record.denied.items()})
-    decisions = {k: d for k, d in decisions.items() if k in device.registry.optional_keys}
     created = record.created_at.astimezone(timezone.utc)
     return ConsentState(
         registry=device.registry,
         policy_version=device.policy_version,
         max_age=device.max_age,
         now=device.now,
-        decisions=decisions,
+        decisions={k: d for k, d in decisions.items() if k in device.registry.optional_keys},
         decided_policy=record.policy_version,
         decided_at=created,
         changed_at=created,
-        consent_id=record.consent_id,
-        subject_id=record.subject_id,
-        record_id=record.id,
-        method=record.method,
         gpc=device.gpc,
     )
 
 
 def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
-    """At login the newer of the account's latest record and this device's cookie wins, on both."""
-    from .extension import Consent
-
-    ext = cast(Consent, current_app.extensions.get("consent"))
-    if ext is None:
+    """At sign-in the newer of the account's latest record and this device's cookie wins, on both."""
+    if "consent" not in sender.extensions:
         return
-    user_id = str(user.get_id())
-    device = ext.state()
-    latest = ext.store.latest_for_user(user_id)
+    device = consent_state()
+    latest = components(sender).store.latest_for_user(str(user.get_id()))
     device_decided = bool(device.current_decisions())
     if latest is None:
-        if device_decided:
-            ext.commit(_blank(device), _renewed(device), method="login_merge")
+        if device_decided:  # the account's first record: this device's choice
+            record_change(_blank(device), replace(device, record_id=new_id(16), method="login_merge"),
+                          method="login_merge")
         return
-    account = state_from_record(latest, device)
+    account = decisions_of(latest, device)
     # The cookie keeps whole seconds, so compare whole seconds; on a tie the device in hand wins.
     account_newer = not device_decided or (
         device.changed_at is not None and int(latest.created_at.timestamp()) > int(device.changed_at.timestamp())
@@ -57,33 +60,30 @@ def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
     if account_newer:
         if not account.current_decisions():
             return  # the account's decisions are out of date: the banner asks on this device
-        after = device.adopt(account, method="login_merge", record_id=new_id(16))
-        if device.same_decisions(after):
-            return
-        ext.commit(device, after, method="login_merge")
-    else:
-        if account.same_decisions(device) and account.decided_policy == device.decided_policy:
-            return
-        ext.commit(_blank(device), _renewed(device), method="login_merge")
+        after = device.adopt(account, method="login_merge")
+        if not device.same_decisions(after):
+            record_change(device, after, method="login_merge")
+    elif not (account.same_decisions(device) and account.decided_policy == device.decided_policy):
+        record_change(_blank(device), replace(device, record_id=new_id(16), method="login_merge"),
+                      method="login_merge")
+
+
+def forget_on_logout(sender: Flask, user: Any, **_: Any) -> None:
+    """At sign-out the device becomes a new visitor (a shared computer must not keep the member's choices)."""
+    if "consent" in sender.extensions:
+        forget_visitor()
 
 
 def _blank(state: ConsentState) -> ConsentState:
-    return ConsentState(
-        registry=state.registry, policy_version=state.policy_version, max_age=state.max_age, now=state.now,
-        record_id=state.record_id, gpc=state.gpc,
-    )
-
-
-def _renewed(state: ConsentState) -> ConsentState:
-    from dataclasses import replace
-
-    return replace(state, record_id=new_id(16), method="login_merge")
+    """``state`` with no decisions (so that recording ``state`` again is a change)."""
+    return replace(state, decisions={}, decided_policy=None, decided_at=None)
 
 
 def connect_login(app: Flask) -> None:
-    """Listen for Flask-Login's ``user_logged_in`` on ``app`` when Flask-Login is installed."""
+    """Listen for Flask-Login's sign-in and sign-out on ``app`` when Flask-Login is installed."""
     try:
-        from flask_login import user_logged_in
+        from flask_login import user_logged_in, user_logged_out
     except ImportError:  # pragma: no cover - Flask-Login is optional
         return
     user_logged_in.connect(merge_on_login, app, weak=False)
+    user_logged_out.connect(forget_on_logout, app, weak=False)

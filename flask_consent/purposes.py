@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import re
-from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
 
 from .exc import ConfigurationError
 
@@ -208,7 +207,11 @@ def default_necessary(extra_cookies: Iterable[str | Cookie] = ()) -> Purpose:
 
 
 class PurposeRegistry(Mapping[str, Purpose]):
-    """The ordered set of purposes an app asks about. The necessary purpose always exists."""
+    """The ordered set of purposes an app asks about, as a read-only mapping of key to :class:`Purpose`.
+
+    The necessary purpose always exists: the app's own ``required=True`` purpose, else :func:`default_necessary`.
+    ``necessary_cookies`` (the extension's own cookies) are added to the necessary purpose's declaration.
+    """
 
     def __init__(self, purposes: Iterable[Purpose] = (), necessary_cookies: Iterable[str | Cookie] = ()):
         items: dict[str, Purpose] = {}
@@ -230,43 +233,22 @@ class PurposeRegistry(Mapping[str, Purpose]):
             merged = first.cookies + tuple(c for c in extra if c.pattern not in declared)
             items[first.key] = dataclasses.replace(first, cookies=merged)
         self._items = items
-        #: ``lookup(key)``: the purpose or None, the dict's own C lookup (``get`` is a method in Python, and
-        #: this runs for every purpose of every choice and state).
-        self.lookup: Callable[[str], Purpose | None] = items.get
+        #: The purposes a visitor decides on, and the necessary ones, in declaration order.
         self.optional: tuple[Purpose, ...] = tuple(p for p in items.values() if not p.required)
         self.required: tuple[Purpose, ...] = tuple(p for p in items.values() if p.required)
         self.optional_keys: frozenset[str] = frozenset(p.key for p in self.optional)
+        #: Purposes a Global Privacy Control signal refuses, and those asked only just in time.
         self.gpc_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.gpc_opt_out)
         self.separate_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.separate)
-        #: What each choice makes when no decision is in force (a first visit, or after expiry or a policy
-        #: change): the same for every visitor, so ``ConsentState.apply`` works it out once and keeps it here.
-        self.first_choices: dict[object, Any] = {}
 
     def __getitem__(self, key: str) -> Purpose:
         return self._items[key]
-
-    def get(self, key: str, default: Purpose | None = None) -> Purpose | None:  # type: ignore[override]
-        """The dict's own lookup (``Mapping.get`` goes through ``__getitem__`` and a KeyError)."""
-        return self._items.get(key, default)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
 
     def __len__(self) -> int:
         return len(self._items)
-
-    # The dict's own views: ``Mapping``'s generic ones call ``__getitem__`` in Python for every item.
-    def keys(self) -> KeysView[str]:
-        return self._items.keys()
-
-    def values(self) -> ValuesView[Purpose]:
-        return self._items.values()
-
-    def items(self) -> ItemsView[str, Purpose]:
-        return self._items.items()
 
     def require(self, key: str) -> Purpose:
         """Return the purpose ``key`` or raise a :class:`ConfigurationError` that names the known keys."""
@@ -280,10 +262,7 @@ class PurposeRegistry(Mapping[str, Purpose]):
 
     def purpose_of_cookie(self, name: str) -> Purpose | None:
         """The purpose that declares cookie ``name`` (required purposes win), or None when undeclared."""
-        for p in self.required:
-            if p.owns_cookie(name):
-                return p
-        for p in self.optional:
+        for p in (*self.required, *self.optional):
             if p.owns_cookie(name):
                 return p
         return None

@@ -7,11 +7,10 @@ import hmac
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any
 
 from .purposes import PurposeRegistry, localise
-from .state import ConsentState, frozen
+from .state import ConsentState
 from .store import ConsentRecord
 
 _UA_FAMILIES = (
@@ -27,9 +26,8 @@ _UA_FAMILIES = (
 )
 
 
-@lru_cache(maxsize=512)
 def ua_family(user_agent: str | None) -> str | None:
-    """The browser family only (never the full user-agent string, C16). Kept per user-agent string."""
+    """The browser family only (never the full user-agent string, C16)."""
     if not user_agent:
         return None
     for name, pattern in _UA_FAMILIES:
@@ -42,35 +40,14 @@ def ip_hash(ip: str | None, key: bytes) -> str | None:
     """A keyed hash of the IP address (the raw address is never stored, C16)."""
     if not ip:
         return None
-    mac = _keyed(key).copy()
-    mac.update(ip.encode("utf-8", "replace"))
-    return mac.hexdigest()[:32]
-
-
-@lru_cache(maxsize=8)
-def _keyed(key: bytes) -> hmac.HMAC:
-    """HMAC-SHA256 keyed with ``key``, to be copied for each address (keying it costs more than hashing)."""
-    return hmac.new(key, digestmod=hashlib.sha256)
+    return hmac.new(key, ip.encode("utf-8", "replace"), hashlib.sha256).hexdigest()[:32]
 
 
 def decision_maps(state: ConsentState) -> tuple[dict[str, int], dict[str, int]]:
-    """Granted and denied purposes with the versions decided on; necessary purposes count as granted.
-
-    Worked out once for the decisions in force and the GPC signal (see :class:`~flask_consent.state.InForce`);
-    each call gets its own dicts."""
-    memo = state._in_force.memo
-    key = _MAPS_GPC if state.gpc else _MAPS
-    maps = memo.get(key)
-    if maps is None:
-        registry = state.registry
-        granted, denied = state.split()
-        maps = memo[key] = ({k: registry[k].version for k in granted}, {k: registry[k].version for k in denied})
-    return dict(maps[0]), dict(maps[1])
-
-
-#: ``decision_maps``'s place in an ``InForce``'s memo, without and with a GPC signal.
-_MAPS = ("records.maps", False)
-_MAPS_GPC = ("records.maps", True)
+    """Granted and denied purposes with the versions decided on; necessary purposes count as granted."""
+    granted, denied = state.split()
+    registry = state.registry
+    return {k: registry[k].version for k in granted}, {k: registry[k].version for k in denied}
 
 
 def make_record(
@@ -86,9 +63,9 @@ def make_record(
     ua: str | None,
     now: datetime,
 ) -> ConsentRecord:
+    """The log record of ``state`` after a change made by ``method``."""
     granted, denied = decision_maps(state)
-    return frozen(
-        ConsentRecord,
+    return ConsentRecord(
         id=record_id,
         consent_id=state.consent_id or record_id,
         subject_id=state.subject_id or record_id,
@@ -130,7 +107,7 @@ def receipt(
     """A consent receipt for ``record`` with the ISO/IEC TS 27560 / Kantara Consent Receipt 1.1 fields."""
 
     def purpose_entry(key: str, version: int, granted: bool) -> dict[str, Any]:
-        p = registry.lookup(key)
+        p = registry.get(key)
         return {
             "purpose": key,
             "purposeVersion": version,

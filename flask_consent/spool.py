@@ -16,7 +16,6 @@ import fcntl
 import json
 import logging
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +31,9 @@ log = logging.getLogger("flask_consent")
 SPOOL_NAME = "consent-spool.jsonl"
 #: Failures of the store that send a record to the spool instead of failing the visitor's request.
 STORE_ERRORS: tuple[type[BaseException], ...] = (sa.exc.SQLAlchemyError, OSError)
+#: Failures that replaying again cannot cure: the database refuses the record itself.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (sa.exc.DataError, sa.exc.IntegrityError)
+DEAD_LETTER_NAME = "consent-spool.dead.jsonl"
 _BATCH_SUFFIX = ".replaying"
 
 
@@ -60,22 +62,21 @@ class Spool:
     def __init__(self, directory: str | os.PathLike[str]):
         self.directory = Path(directory)
         self.path = self.directory / SPOOL_NAME
-        # Whether batches were left aside, as of the folder's last change: a rename changes the folder's
-        # mtime, so the folder is listed again only then, not on every successful write.
-        self._scanned_mtime: int | None = None
-        self._has_batches = False
-        #: The folder's mtime when a scan found neither a spool file nor a batch (see ``pending``).
-        self._quiet_mtime: int | None = None
+        #: Records the database rejected for good (see ``replay``), one JSON line each with the error.
+        self.dead_path = self.directory / DEAD_LETTER_NAME
 
     def append(self, record: ConsentRecord) -> None:
         """Write ``record`` durably (data and directory entry fsync'ed) before returning."""
+        self._write_line(self.path, record.to_dict())
+
+    def _write_line(self, path: Path, data: dict[str, Any]) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        line = (json.dumps(record.to_dict(), separators=(",", ":"), sort_keys=True) + "\n").encode()
+        line = (json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n").encode()
         while True:
-            created = not self.path.exists()
-            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+            created = not path.exists()
+            fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             with os.fdopen(fd, "r+b", buffering=0) as f, _locked(f):
-                if not self._is_live(f):
+                if not self._is_live(f, path):
                     continue  # a replay moved this file aside after we opened it: write to the new one
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":
@@ -87,29 +88,13 @@ class Spool:
             return
 
     def pending(self) -> bool:
-        """True when records are waiting.
-
-        Usually one ``stat`` of the folder: a spool file or a batch only appears by a change to the folder
-        (create, rename), so once a scan found nothing, the answer holds while the folder's mtime stays the
-        same. That is trusted only for a folder that had been still for a second before the scan, so a file
-        created within the clock's granularity of the scan cannot hide behind an unchanged mtime.
-        """
+        """True when records are waiting (in the spool, or in a batch an interrupted replay left)."""
         try:
-            mtime = os.stat(self.directory).st_mtime_ns
+            if self.path.stat().st_size > 0:
+                return True
         except FileNotFoundError:
-            return False
-        if mtime == self._quiet_mtime:
-            return False
-        try:
-            exists, live = True, os.stat(self.path).st_size > 0
-        except FileNotFoundError:
-            exists, live = False, False
-        if mtime != self._scanned_mtime:
-            self._has_batches = any(True for _ in self.directory.glob(SPOOL_NAME + ".*" + _BATCH_SUFFIX))
-            self._scanned_mtime = mtime
-        if not (exists or self._has_batches) and time.time_ns() - mtime > 1_000_000_000:
-            self._quiet_mtime = mtime
-        return live or self._has_batches
+            pass
+        return bool(self._batches())
 
     def records(self) -> list[ConsentRecord]:
         """Every record waiting in the spool and in batches left by an interrupted replay (for inspection)."""
@@ -121,15 +106,21 @@ class Spool:
     def replay(self, store: IdempotentStore) -> int:
         """Move the spool aside and insert its records into ``store``; return how many were new there.
 
-        A batch file is deleted only after its records are committed, so a failure (the store still down)
-        keeps them for the next attempt; the exception propagates.
+        A batch the database refuses for good (a ``DataError`` or ``IntegrityError``: a value too long for its
+        column, say) is replayed record by record, and each record refused is moved to the dead-letter file
+        (``flask consent check`` reports it), so one bad record never blocks the others. A batch file is
+        deleted only after its records are committed or dead-lettered: a transient failure (the database
+        still down) keeps them for the next attempt, and the exception propagates.
         """
         self._move_aside()
         inserted = 0
         for batch in self._batches():
             records = self._read(batch)
             if records:
-                inserted += store.append_idempotent(records)
+                try:
+                    inserted += store.append_idempotent(records)
+                except PERMANENT_ERRORS:
+                    inserted += self._replay_one_by_one(store, records)
             try:
                 batch.unlink()
             except FileNotFoundError:
@@ -138,11 +129,37 @@ class Spool:
             log.info("flask_consent: replayed %d spooled consent record(s) into the store", inserted)
         return inserted
 
+    def _replay_one_by_one(self, store: IdempotentStore, records: list[ConsentRecord]) -> int:
+        inserted = 0
+        for record in records:
+            try:
+                inserted += store.append_idempotent([record])
+            except PERMANENT_ERRORS as exc:
+                reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+                log.error("flask_consent: consent record %s rejected by the database (%s); dead-lettered in %s",
+                          record.id, reason, self.dead_path)
+                self._write_line(self.dead_path, {"error": reason, "record": record.to_dict()})
+        return inserted
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """The records the database rejected for good, each ``{"error": ..., "record": {...}}``."""
+        try:
+            lines = self.dead_path.read_bytes().splitlines()
+        except FileNotFoundError:
+            return []
+        out = []
+        for line in lines:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                continue
+        return out
+
     # --- internals -----------------------------------------------------------------------------------------
 
-    def _is_live(self, f: IO[Any]) -> bool:
+    def _is_live(self, f: IO[Any], path: Path | None = None) -> bool:
         try:
-            return os.fstat(f.fileno()).st_ino == self.path.stat().st_ino
+            return os.fstat(f.fileno()).st_ino == (path or self.path).stat().st_ino
         except FileNotFoundError:
             return False
 

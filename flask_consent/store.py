@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import operator
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from json.encoder import encode_basestring_ascii
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -101,34 +100,15 @@ records = sa.Table(
 )
 
 
-def map_json(versions: Mapping[str, int]) -> str:
-    """A granted/denied map as compact JSON with sorted keys: what ``json.dumps(versions, sort_keys=True,
-    separators=(",", ":"))`` writes, put together directly (purpose keys and versions need no escaping
-    beyond what ``encode_basestring_ascii`` does)."""
-    key = tuple(versions.items())
-    text = _MAP_JSON.get(key)  # a shop's records hold a handful of distinct maps
-    if text is None:
-        quote = encode_basestring_ascii
-        text = "{" + ",".join([f"{quote(k)}:{int(v)}" for k, v in sorted(versions.items())]) + "}"
-        if len(_MAP_JSON) >= 256:
-            _MAP_JSON.clear()
-        _MAP_JSON[key] = text
-    return text
-
-
-#: ``map_json``'s text per map (its items, in the map's order), at most 256 kept.
-_MAP_JSON: dict[tuple[tuple[str, int], ...], str] = {}
-
-
-#: What a record's fields go through on their way into a row (the others go in as they are).
-_TO_ROW: dict[str, Callable[[Any], Any]] = {"created_at": _utc, "granted": map_json, "denied": map_json}
+def _map_json(versions: Mapping[str, int]) -> str:
+    """A granted/denied map as the log stores it: compact JSON with sorted keys."""
+    return json.dumps(dict(versions), sort_keys=True, separators=(",", ":"))
 
 
 def _to_row(record: ConsentRecord) -> dict[str, Any]:
-    """The log's row for ``record``: one value per column, converted as ``_TO_ROW`` says."""
+    """The log's row for ``record``: one value per column."""
     row = {c.name: getattr(record, c.name) for c in records.columns}
-    for name, convert in _TO_ROW.items():
-        row[name] = convert(row[name])
+    row.update(created_at=_utc(record.created_at), granted=_map_json(record.granted), denied=_map_json(record.denied))
     return row
 
 
@@ -138,47 +118,6 @@ def _from_row(row: Mapping[str, Any] | sa.RowMapping) -> ConsentRecord:
     values["denied"] = json.loads(values["denied"])
     values["created_at"] = _utc(values["created_at"])
     return ConsentRecord(**values)
-
-
-class _PreparedInsert:
-    """``INSERT INTO consent_records`` compiled once for a dialect, with its parameters' type processing.
-
-    ``conn.execute(records.insert(), row)`` builds the statement, works out its cache key and looks the
-    compiled form up on every call; this does that once. A record's fields go through what ``_to_row`` does
-    to them and then the same bind processors the Core path applies (SQLite's datetime-to-text, for one),
-    straight into the statement's parameters, so what is stored is the same, and the statement still runs
-    through the engine (events, pool, transaction) as one execute.
-    """
-
-    def __init__(self, dialect: Any):
-        compiled = records.insert().compile(dialect=dialect)
-        self.sql = str(compiled)
-        self.positional = bool(compiled.positional)
-        self._names = list(compiled.positiontup or ()) if self.positional else [c.name for c in records.columns]
-        #: The record's fields in the statement's order, fetched in one C call.
-        self._get = operator.itemgetter(*self._names)
-        #: (position, conversion) for the few fields that need one; the others go in as they are.
-        self._conversions = [
-            (i, conv) for i, name in enumerate(self._names)
-            if (conv := _converter(_TO_ROW.get(name), records.c[name].type.dialect_impl(dialect)
-                                   .bind_processor(dialect))) is not None
-        ]
-
-    def params(self, record: ConsentRecord) -> Any:
-        """The statement's parameters for ``record``: those of ``_to_row(record)``, without the dict."""
-        values = list(self._get(record.__dict__))
-        for i, conv in self._conversions:
-            values[i] = conv(values[i])
-        return tuple(values) if self.positional else dict(zip(self._names, values, strict=True))
-
-
-def _converter(
-    to_row: Callable[[Any], Any] | None, bind: Callable[[Any], Any] | None
-) -> Callable[[Any], Any] | None:
-    """One function for a field: ``_to_row``'s conversion, then the dialect's bind processor (either may be None)."""
-    if to_row is None or bind is None:
-        return to_row or bind
-    return lambda value: bind(to_row(value))
 
 
 class ConsentStore(Protocol):
@@ -198,16 +137,24 @@ class ConsentStore(Protocol):
 class SQLStore:
     """A :class:`ConsentStore` on SQLAlchemy Core. The engine is created on first use, never on page views."""
 
-    def __init__(self, url: str, **engine_options: Any):
+    def __init__(self, url: str, *, create_tables: bool = True, **engine_options: Any):
         self.url = url
+        #: Create the table (``init_db``) the first time the engine is used, when it is missing.
+        self.create_tables = create_tables
         self._engine_options = engine_options
         self._engine: Engine | None = None
-        self._insert: _PreparedInsert | None = None
+        self._lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
+        """The SQLAlchemy engine, made on first use (with the table, when ``create_tables``)."""
         if self._engine is None:
-            self._engine = self._make_engine()
+            with self._lock:
+                if self._engine is None:
+                    engine = self._make_engine()
+                    if self.create_tables:
+                        metadata.create_all(engine)
+                    self._engine = engine
         return self._engine
 
     def _make_engine(self) -> Engine:
@@ -237,22 +184,9 @@ class SQLStore:
         metadata.drop_all(self.engine)
 
     def append(self, record: ConsentRecord) -> None:
-        """One INSERT in one transaction, of a statement compiled once for this engine's dialect."""
-        engine = self.engine
-        if self._insert is None:
-            self._insert = _PreparedInsert(engine.dialect)
-        params = self._insert.params(record)
-        # What ``engine.begin()`` does, without its generator-based context manager and transaction block: the
-        # connection begins its transaction itself. A failed INSERT or COMMIT is rolled back here, explicitly:
-        # after a failed commit, closing the connection alone would hand it back to the pool still inside the
-        # transaction (the record would be committed by the next write, or PostgreSQL's connection unusable).
-        with engine.connect() as conn:
-            try:
-                conn.exec_driver_sql(self._insert.sql, params)
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
+        """One INSERT in one transaction (``engine.begin()`` commits it, or rolls it back on any failure)."""
+        with self.engine.begin() as conn:
+            conn.execute(records.insert(), _to_row(record))
 
     def append_idempotent(self, batch: list[ConsentRecord]) -> int:
         """Insert records whose id is not in the log yet; return how many were new.

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+import json
+from typing import Any
 
-from flask import Blueprint, Request, current_app, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from werkzeug.wrappers import Response
 
+from .banner import asset_dir, policy_url, template_context
+from .components import components
+from .context import consent_state, csrf_cookie_name, csrf_token, locale, member_id, record_change, request_consent
 from .exc import ChoiceError
-from .extension import Consent, _req, asset_dir
-from .forms import Choice, csrf_ok, home, is_json, read_choice, referrer_path, safe_next
+from .forms import Choice, csrf_ok, home, read_choice, referrer_path, safe_next, wants_json
 from .gcm import gcm_state
 from .purposes import localise
 from .records import receipt
@@ -21,24 +24,9 @@ blueprint = Blueprint(
 )
 
 
-def _ext() -> Consent:
-    return cast(Consent, current_app.extensions["consent"])
-
-
-def wants_json(req: Request | None = None) -> bool:
-    """True for JSON clients (a JSON body, or ``Accept`` preferring JSON over HTML)."""
-    req = req or request._get_current_object()  # type: ignore[attr-defined]
-    if is_json(req):
-        return True
-    accept = req.environ.get("HTTP_ACCEPT", "")
-    if "json" not in accept and "application/*" not in accept:  # the usual browser post: skip the parse
-        return False
-    return req.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
-
-
-def method_for(choice: Choice, req: Request | None = None) -> str:
+def method_for(choice: Choice) -> str:
     """How a choice was given, for the consent log."""
-    if choice.is_json and (req or request).environ.get("HTTP_X_CONSENT_CLIENT") != "banner":
+    if choice.is_json and request.headers.get("X-Consent-Client") != "banner":
         return "api"
     if choice.action == "grant":
         return "prompt"
@@ -47,14 +35,15 @@ def method_for(choice: Choice, req: Request | None = None) -> str:
     return {"accept_all": "banner_accept_all", "reject_all": "banner_reject_all"}.get(choice.action, "banner_custom")
 
 
-def state_json(ext: Consent, state: ConsentState) -> dict[str, Any]:
-    locale = ext.locale()
-    purposes = []
-    for p in ext.registry.values():
-        purposes.append({
+def state_json(state: ConsentState) -> dict[str, Any]:
+    """The visitor's state as ``GET /consent/state`` answers it."""
+    comps = components()
+    loc_name = locale()
+    purposes = [
+        {
             "key": p.key,
-            "title": localise(p.title, locale),
-            "description": localise(p.description, locale),
+            "title": localise(p.title, loc_name),
+            "description": localise(p.description, loc_name),
             "required": p.required,
             "version": p.version,
             "granted": state.granted(p.key),
@@ -62,38 +51,49 @@ def state_json(ext: Consent, state: ConsentState) -> dict[str, Any]:
             "gpc_honoured": state.gpc_honoured(p.key),
             "vendors": list(p.vendors),
             "gcm": list(p.gcm),
-            "cookies": [{"name": c.pattern, "lifetime": localise(c.lifetime, locale)} for c in p.cookies],
-        })
+            "cookies": [{"name": c.pattern, "lifetime": localise(c.lifetime, loc_name)} for c in p.cookies],
+        }
+        for p in comps.registry.values()
+    ]
+    granted, denied = state.split()
     return {
-        "policy_version": ext.policy_version,
-        "locale": locale,
+        "policy_version": comps.settings.policy_version,
+        "locale": loc_name,
         "decided": state.decided(),
         "banner_due": state.needs_prompt,
         "reason": state.reason,
         "gpc": state.gpc,
         "due": [p.key for p in state.due()],
-        "granted": state.granted_keys(),
-        "denied": state.denied_keys(),
+        "granted": granted,
+        "denied": denied,
         "record_id": state.record_id,
         "purposes": purposes,
         "gcm": gcm_state(state),
-        "csrf_token": ext.csrf_token(),
+        "csrf_token": csrf_token(),
     }
+
+
+def private(response: Response) -> Response:
+    """Mark an answer that carries personal data or a token: never cached, never sniffed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def page(template: str, status: int = 200, **extra: Any) -> Response:
+    """One of the extension's own pages (in the app's layout with ``CONSENT_BASE_TEMPLATE``)."""
+    request_consent().rendered = True
+    response = current_app.make_response(render_template(template, **template_context(**extra)))
+    response.status_code = status
+    return response
 
 
 def _error(message: str, status: int = 400, code: str = "bad_request") -> Response:
     if wants_json():
         response = jsonify(error=code, message=message)
-    else:
-        ext = _ext()
-        _req().rendered = True
-        html = render_template(
-            "consent/preferences.html",
-            **ext.template_context(next=_back_target(), scope="all", message=message),
-        )
-        response = current_app.make_response(html)
-    response.status_code = status
-    return response
+        response.status_code = status
+        return response
+    return private(page("consent/preferences.html", status, next=_back_target(), scope="all", message=message))
 
 
 def _back_target() -> str:
@@ -102,83 +102,95 @@ def _back_target() -> str:
     if nxt:
         return nxt
     path = referrer_path(request)
-    if path and not path.startswith(request.script_root + current_app.config["CONSENT_URL_PREFIX"]):
+    if path and not path.startswith(request.script_root + components().settings.url_prefix):
         return path
     return home(request)
 
 
+def _rate_limited(retry_after: int) -> Response:
+    message = "Too many consent changes from this address; try again later."
+    if wants_json():
+        response = jsonify(error="rate_limited", message=message, retry_after=retry_after)
+    else:
+        response = current_app.response_class(message, mimetype="text/plain")
+    response.status_code = 429
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 @blueprint.post("")
 def choose() -> Response:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    req = request._get_current_object()  # type: ignore[attr-defined]  # one context lookup, not one per use
-    ext = cast(Consent, app.extensions["consent"])
-    if not csrf_ok(req, ext.csrf, ext.csrf_cookie_name, ext.csrf_time_limit()):
-        t = ext.template_context()["t"]
-        return _error(t["session_expired"], 400, "csrf")
+    comps = components()
+    if not csrf_ok(request, comps.csrf, request.cookies.get(csrf_cookie_name()), comps.settings.csrf_time_limit):
+        return _error(template_context()["t"]["session_expired"], 400, "csrf")
+    if comps.limiter is not None:
+        retry_after = comps.limiter.hit("choice")
+        if retry_after is not None:
+            return _rate_limited(retry_after)
     try:
-        choice = read_choice(req)
-        before = ext.state()
-        method = method_for(choice, req)
+        choice = read_choice(request)
+        before = consent_state()
+        method = method_for(choice)
         after = before.apply(choice.action, choice.purposes, choice.scope, method=method, record_id=new_id(16))
     except ChoiceError as exc:
         return _error(str(exc))
-    ext.commit(before, after, method=method)
-    if choice.is_json or wants_json(req):
-        return jsonify(state_json(ext, ext.state()))
-    _req().rendered = True  # a redirect's body is never shown: nothing to inject into it
-    response: Response = app.response_class(status=303)
-    response.headers["Location"] = safe_next(choice.next) or home(req)
+    record_change(before, after, method=method)
+    if choice.is_json or wants_json():
+        return private(jsonify(state_json(consent_state())))
+    request_consent().rendered = True  # a redirect's body is never shown: nothing to inject into it
+    response = current_app.response_class(status=303)
+    response.headers["Location"] = safe_next(choice.next) or home(request)
     return response
 
 
 @blueprint.get("/preferences")
-def preferences() -> str:
-    ext = _ext()
-    _req().rendered = True
-    return render_template("consent/preferences.html", **ext.template_context(next=_back_target(), scope="all"))
+def preferences() -> Response:
+    return private(page("consent/preferences.html", next=_back_target(), scope="all"))
 
 
 @blueprint.get("/state")
 def state() -> Response:
-    ext = _ext()
-    return jsonify(state_json(ext, ext.state()))
+    return private(jsonify(state_json(consent_state())))
 
 
 @blueprint.get("/history")
 def history() -> Response:
-    ext = _ext()
-    st = ext.state()
-    from .extension import _user_id
-
-    user_id = _user_id()
-    records = ext.store.history(st.subject_id, user_id)
-    response = jsonify(subject_id=st.subject_id, records=[r.to_dict() for r in records])
+    comps = components()
+    st = consent_state()
+    records = comps.store.history(st.subject_id, member_id())
+    if wants_json(default_json=True):
+        response = jsonify(subject_id=st.subject_id, records=[r.to_dict() for r in records])
+    else:
+        response = page("consent/history.html", records=records, download_url=request.path + "?download=1")
     if request.args.get("download") == "1":
+        response = current_app.response_class(
+            json.dumps({"subject_id": st.subject_id, "records": [r.to_dict() for r in records]}, indent=2),
+            mimetype="application/json",
+        )
         response.headers["Content-Disposition"] = 'attachment; filename="consent-history.json"'
-    return response
+    return private(response)
 
 
 @blueprint.get("/receipt/<record_id>")
 def receipt_view(record_id: str) -> Response:
-    ext = _ext()
-    st = ext.state()
-    from .extension import _user_id
-
-    record = ext.store.get(record_id) if 0 < len(record_id) <= 64 else None
-    user_id = _user_id()
+    comps = components()
+    st = consent_state()
+    record = comps.store.get(record_id) if 0 < len(record_id) <= 64 else None
+    user_id = member_id()
     if record is None or not (
         (st.subject_id and record.subject_id == st.subject_id) or (user_id and record.user_id == user_id)
     ):
         response = jsonify(error="not_found", message="No such consent record for this visitor.")
         response.status_code = 404
-        return response
-    cfg = current_app.config
-    return jsonify(
-        receipt(
-            record, ext.registry, controller=cfg["CONSENT_CONTROLLER"], policy_url=ext.policy_url(),
-            jurisdiction=cfg["CONSENT_JURISDICTION"], locale=record.locale,
-        )
+        return private(response)
+    settings = comps.settings
+    data = receipt(
+        record, comps.registry, controller=settings.controller, policy_url=policy_url(),
+        jurisdiction=settings.jurisdiction, locale=record.locale,
     )
+    if wants_json(default_json=True):
+        return private(jsonify(data))
+    return private(page("consent/receipt.html", receipt=data, record=record))
 
 
 @blueprint.get("/openapi.json")
@@ -186,18 +198,22 @@ def openapi() -> Response:
     """The OpenAPI 3.1 description of the JSON API above, for this app's purposes."""
     from .openapi import openapi_document
 
-    ext = _ext()
-    return jsonify(openapi_document(ext.registry, current_app.config["CONSENT_URL_PREFIX"]))
+    comps = components()
+    return jsonify(openapi_document(comps.registry, comps.settings.url_prefix))
 
 
 @blueprint.get("/declaration")
-def declaration() -> str:
-    ext = _ext()
-    _req().rendered = False
-    return render_template("consent/declaration.html", **ext.template_context(purposes=ext.declaration(ext.locale())))
+def declaration() -> Response:
+    response = page("consent/declaration.html", purposes=components().declaration(locale()))
+    request_consent().rendered = False  # the declaration is where a visitor reads before choosing: banner too
+    return response
 
 
 @blueprint.get("/declaration.json")
 def declaration_json() -> Response:
-    ext = _ext()
-    return jsonify(purposes=ext.declaration(ext.locale()))
+    return jsonify(purposes=components().declaration(locale()))
+
+
+def gpc_json() -> Response:
+    """``/.well-known/gpc.json`` (C20)."""
+    return jsonify(gpc=True, lastUpdate=components().settings.gpc_last_update)

@@ -121,7 +121,7 @@ def build_app(db: str, instance: str, purposes: list[Purpose] | None = None, **c
         return str(current_consent.granted(key))
 
     consent.init_app(app, purposes=shop_purposes() if purposes is None else purposes)
-    consent.store.init_db()  # type: ignore[attr-defined]
+    app.extensions["consent"].store.init_db()
     return app
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 import secrets
 import time
 from datetime import datetime, timezone
@@ -201,109 +200,12 @@ def test_itsdangerous_reads_the_cookie_back(app, monkeypatch, action) -> None:
     assert codec.loads(tampered, now=state.now, max_age=ext(app).max_age) is None
 
 
-@pytest.mark.parametrize("config", [
-    {}, {"SESSION_COOKIE_SECURE": True}, {"CONSENT_COOKIE_SAMESITE": "Strict"},
-    {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True}, {"CONSENT_COOKIE_SECURE": False},
-])
-@pytest.mark.parametrize("max_age", [None, 31536000])
-def test_set_cookie_headers_are_what_werkzeug_writes(make_app, config, max_age) -> None:
-    """The extension writes its Set-Cookie headers itself (attributes kept per config): they must equal
-    werkzeug's ``set_cookie`` with the same arguments, the Expires date to within the second."""
-    from email.utils import parsedate_to_datetime
-
-    app = make_app(**config)
-    e = ext(app)
-    with app.test_request_context("/"):
-        ours, theirs = app.response_class(""), app.response_class("")
-        e._add_cookie(ours, "consent", "abc.DEF-ghi_1", max_age)
-        e._add_cookie(ours, "consent", "abc.DEF-ghi_1", max_age)  # the kept attributes, second time
-        theirs.set_cookie("consent", "abc.DEF-ghi_1", max_age=max_age, httponly=True, path="/",
-                          secure=e._cookie_secure(), samesite=e._cookie_samesite())
-    expected = theirs.headers["Set-Cookie"].split("; ")
-    for header in ours.headers.getlist("Set-Cookie"):
-        got = header.split("; ")
-        assert [a for a in got if not a.startswith("Expires=")] == [a for a in expected if not a.startswith("Expires=")]
-        dates = [parsedate_to_datetime(a[8:]) for a in got + expected if a.startswith("Expires=")]
-        assert len(dates) == (0 if max_age is None else 2)
-        if dates:
-            assert abs((dates[0] - dates[1]).total_seconds()) <= 1
 
 
-def test_hand_written_json_is_what_the_json_module_writes(app) -> None:
-    """The cookie's payload and the log's granted/denied maps are put together directly; byte for byte they
-    are what ``json.dumps`` writes, for every kind of state (GPC overrides, missing ids, any policy text)."""
-    import json
-
-    from flask_consent.cookie import FORMAT_VERSION, payload_json
-    from flask_consent.state import undecided
-    from flask_consent.store import map_json
-
-    registry = ext(app).registry
-    with app.test_request_context("/"):
-        base = undecided(registry, 'v"2 \\ 版本 \x01', ext(app).max_age, gpc=True)
-        states = [
-            base,
-            base.apply("accept_all", method="banner_accept_all", record_id="testrecord000001"),
-            base.apply("reject_all", method="gpc"),
-            base.apply("grant", ["advertising"], method="prompt", record_id="testrecord000002"),
-            base.apply("save", ["analytics", "third_party_sharing"], method="preferences"),
-        ]
-    def payload_data(state):  # the object the cookie holds, as the json module would be given it
-        return {"v": FORMAT_VERSION, "c": state.consent_id, "s": state.subject_id, "r": state.record_id,
-                "p": state.policy_version, "t": int((state.decided_at or state.now).timestamp()),
-                "m": state.method or "",
-                "d": {k: [int(d.granted), d.version, 1] if d.gpc_override else [int(d.granted), d.version]
-                      for k, d in state.current_decisions().items()}}
-
-    for state in states:
-        assert payload_json(state) == json.dumps(payload_data(state), separators=(",", ":"))
-        granted, denied = state.split()
-        for keys in (granted, denied, []):
-            versions = {k: registry[k].version for k in keys}
-            assert map_json(versions) == json.dumps(versions, separators=(",", ":"), sort_keys=True)
-    assert '"advertising":[1,1,1]' in payload_json(states[3])  # a grant over GPC keeps its override mark
-    for versions in ({"analytics": 1}, {"analytics": 2}, {"analytics": 1, "location": 1}, {"location": 1}):
-        assert map_json(versions) == json.dumps(versions, separators=(",", ":"), sort_keys=True)  # each its own
-    from flask_consent.store import _MAP_JSON
-
-    for version in range(1, 301):  # maps kept per content stay bounded
-        assert map_json({"analytics": version}) == f'{{"analytics":{version}}}'
-    assert 0 < len(_MAP_JSON) <= 256
 
 
-def test_states_and_records_built_without_init_have_every_field(app) -> None:
-    """``apply`` and ``make_record`` build their frozen dataclasses without the generated ``__init__``;
-    what they build has every field and equals what the constructor makes from the same values."""
-    import dataclasses
-
-    from flask_consent.records import make_record
-    from flask_consent.state import ConsentState, undecided
-    from flask_consent.store import ConsentRecord
-
-    with app.test_request_context("/"):
-        base = undecided(ext(app).registry, "1", ext(app).max_age)
-        after = base.apply("accept_all", method="banner_accept_all", record_id="testrecord000001")
-        again = after.apply("reject_all", method="preferences")
-    record = make_record(again, record_id="testrecord000002", previous_id=after.record_id, method="preferences",
-                         banner_hash="0" * 64, locale="en", user_id=None, ip_hash_value=None, ua="Chrome",
-                         now=again.now)
-    for cls, obj in ((ConsentState, after), (ConsentState, again), (ConsentRecord, record)):
-        values = {f.name: getattr(obj, f.name) for f in dataclasses.fields(cls)}
-        assert set(values) <= set(vars(obj)) and obj == cls(**values)
-    assert again.decided_at == again.now and not again.granted("analytics") and after.granted("analytics")
 
 
-@pytest.mark.parametrize("nbytes", [12, 16])
-def test_new_id_is_what_token_urlsafe_makes(nbytes) -> None:
-    """Ids are made in C calls only, in the very shape of ``secrets.token_urlsafe``: URL-safe base64 of
-    ``nbytes`` random bytes, unpadded."""
-    from flask_consent.state import new_id
-
-    ids = {new_id(nbytes) for _ in range(500)}
-    assert len(ids) == 500
-    for value in ids:
-        assert len(value) == len(secrets.token_urlsafe(nbytes)) and re.fullmatch(r"[A-Za-z0-9_-]+", value)
-        assert len(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))) == nbytes
 
 
 def test_due_split_and_accept_all_match_their_definitions(app) -> None:
@@ -386,95 +288,10 @@ def _worked_out(state):
             [p.key for p in state.due()], state.expired, state.reason)
 
 
-def test_a_first_choice_is_worked_out_once_and_is_what_working_it_out_afresh_gives(app) -> None:
-    """A choice made when no decision is in force is kept per registry and shared by every state made of it
-    (with its split, maps and cookie JSON); what every choice gives, from every kind of state, is what a
-    registry that has kept nothing gives; and each state keeps its own ids and times."""
-    import dataclasses
-    from datetime import timedelta
-
-    from flask_consent.purposes import PurposeRegistry
-
-    registry = ext(app).registry
-    choices, starts = _choices_and_starts(app)
-    for start in starts:
-        cold = dataclasses.replace(start, registry=PurposeRegistry(list(registry.values())))  # nothing kept
-        for action, purposes, scope in choices:
-            later = start.at(start.now + timedelta(seconds=5))
-            a = start.apply(action, purposes, scope, method="preferences", record_id="testrecord000001")
-            b = later.apply(action, list(reversed(purposes)) * 2, scope, method="preferences")  # order, repeats
-            fresh = cold.apply(action, purposes, scope, method="preferences", record_id="testrecord000001")
-            assert _worked_out(a) == _worked_out(b) == _worked_out(fresh) == _worked_out(dataclasses.replace(a))
-            assert a.decided_at == fresh.decided_at and b.decided_at in (start.decided_at, later.now)
-            assert (a._in_force is b._in_force) == (not start.current_decisions())  # shared when nothing was in force
-            if start.consent_id is None:
-                assert a.consent_id != b.consent_id and a.subject_id != b.subject_id
-            assert a.record_id != b.record_id and a.now != b.now
-    assert 0 < len(registry.first_choices) <= 64
-    # One-shot iterables are read once: the choice is made with what they held.
-    undecided_start = starts[0]
-    assert undecided_start.apply("save", (k for k in ["analytics"]), method="preferences").granted("analytics")
-    assert undecided_start.apply("save", ("analytics",), method="preferences").granted("analytics")
 
 
-def test_shared_decisions_cannot_be_changed_and_callers_get_their_own_copies(app) -> None:
-    """The decisions in force that many states share refuse every change; what is worked out from them is
-    handed out as lists and dicts of the caller's own; they copy and pickle as plain values."""
-    import copy
-    import pickle
-
-    from flask_consent.records import decision_maps
-    from flask_consent.state import undecided
-
-    registry = ext(app).registry
-    root = undecided(registry, "1", ext(app).max_age)
-    a = root.apply("accept_all", scope="due", method="banner_accept_all")
-    b = root.apply("accept_all", scope="due", method="banner_accept_all")
-    shared = a._in_force
-    assert shared is b._in_force is a.decisions
-    before = dict(shared)
-    for change in (lambda: shared.__setitem__("analytics", None), lambda: shared.pop("analytics"),
-                   lambda: shared.update(x=1), lambda: shared.clear(), lambda: shared.setdefault("x", 1),
-                   lambda: shared.popitem(), lambda: shared.__delitem__("analytics")):
-        with pytest.raises(TypeError, match="never change"):
-            change()
-    granted, _ = a.split()
-    granted.append("mystery")
-    maps = decision_maps(a)
-    maps[0]["mystery"] = 9
-    a.current_decisions().clear()
-    assert dict(shared) == before and "mystery" not in b.split()[0] and "mystery" not in decision_maps(b)[0]
-    for twin in (copy.deepcopy(shared), pickle.loads(pickle.dumps(shared))):
-        assert twin == before and twin is not shared
 
 
-def test_first_choices_kept_are_bounded_and_bad_ones_are_refused_every_time(app) -> None:
-    """A refused choice keeps nothing, so it is refused again, whatever was accepted before; and a registry
-    keeps at most 64 first choices, whatever clients send."""
-    import itertools
-
-    from flask_consent.exc import ChoiceError
-    from flask_consent.state import undecided
-
-    registry = ext(app).registry
-    registry.first_choices.clear()
-    root = undecided(registry, "1", ext(app).max_age)
-    root.apply("grant", ["analytics"], method="prompt")
-    for _ in range(2):
-        for bad in ({"action": "grant"}, {"action": "grant", "purposes": ["analytics", "mystery"]},
-                    {"action": "accept_all", "scope": "some"}, {"action": ["accept_all"]}):
-            with pytest.raises(ChoiceError):
-                root.apply(bad.pop("action"), **bad, method="prompt")
-    optional = [p.key for p in registry.optional]
-    for size in range(1, len(optional) + 1):
-        for keys in itertools.combinations(optional, size):
-            for gpc in (False, True):
-                state = undecided(registry, "1", ext(app).max_age, gpc=gpc)
-                for action in ("save", "grant"):
-                    after = state.apply(action, keys, method="preferences")
-                    assert [k for k, d in after.current_decisions().items() if d.granted] == [
-                        k for k in optional if k in keys]  # registry order
-    assert 0 < len(registry.first_choices) <= 64
 
 
 def test_a_choice_that_keeps_an_expired_decision_leaves_everything_due(app) -> None:
@@ -498,15 +315,3 @@ def test_a_choice_that_keeps_an_expired_decision_leaves_everything_due(app) -> N
     assert old.at(old.now + max_age).current("analytics") is not None  # up to the very end
 
 
-def test_b64url_is_what_itsdangerous_writes() -> None:
-    """The cookie's base64 (and the ids') is itsdangerous's ``base64_encode``: URL-safe, unpadded, for
-    every length of input (each padding case) and every byte value."""
-    from itsdangerous.encoding import base64_encode
-
-    from flask_consent.state import b64url
-
-    data = bytes(range(256)) * 2
-    for n in range(0, 70):
-        chunk = data[n * 3:n * 3 + n]
-        assert b64url(chunk) == base64_encode(chunk)
-    assert b64url(b"\xfb\xff\xfe") == base64_encode(b"\xfb\xff\xfe") == b"-__-"

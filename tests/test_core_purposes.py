@@ -100,8 +100,3 @@ def test_own_required_purpose_replaces_the_default_and_gets_the_framework_cookie
     assert [c.pattern for c in registry["essential"].cookies] == ["cart", "session"]
 
 
-def test_the_registry_answers_lookups_as_a_mapping_does():
-    registry = PurposeRegistry([Purpose("analytics", "Analytics", "Counts visits.")])
-    for key in ("necessary", "analytics", "unknown"):
-        assert registry.lookup(key) is registry.get(key) is (registry[key] if key in registry else None)
-    assert registry.get("unknown", default="fallback") == "fallback"  # Mapping.get's keyword still works

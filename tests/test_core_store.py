@@ -45,54 +45,8 @@ def test_init_db_creates_table_and_indexes_and_is_idempotent(db_url, tmp_path):
     assert {("subject_id", "created_at"), ("user_id", "created_at"), ("created_at",)} <= indexed
 
 
-def test_one_consent_object_serves_several_apps_without_mixing_them(tmp_path):
-    from conftest import csrf_token
-
-    consent = Consent(purposes=[Purpose("analytics")])
-    apps = []
-    for name in ("one", "two"):
-        app = Flask(f"factory_{name}", instance_path=str(tmp_path / name))
-        app.config.update(SECRET_KEY=f"{name}-secret-key-0123456789abcdef", TESTING=True)
-        consent.init_app(app, purposes=[Purpose("analytics"), Purpose(f"only_{name}")])
-        app.extensions["consent"].store.init_db()
-        apps.append(app)
-    one, two = apps
-    assert one.extensions["consent"] is consent and two.extensions["consent"] is not consent
-    assert "only_one" in one.extensions["consent"].registry and "only_one" not in two.extensions["consent"].registry
-    client = two.test_client()
-    client.post("/consent", json={"action": "accept_all"}, headers={"X-CSRFToken": csrf_token(client)})
-    assert two.extensions["consent"].store.count() == 1 and one.extensions["consent"].store.count() == 0
-    assert client.get("/consent/state").get_json()["granted"] == ["necessary", "analytics", "only_two"]
 
 
-def test_append_stores_exactly_what_a_core_insert_stores(db_url):
-    """``SQLStore.append`` runs an INSERT compiled once, with the type processing applied by hand: every
-    column it stores (as the database holds it, and as read back) equals a plain Core insert of the record."""
-    from datetime import datetime, timedelta, timezone
-
-    from flask_consent.store import ConsentRecord, SQLStore, _to_row, records
-
-    store = SQLStore(db_url)
-    store.init_db()
-    base = dict(subject_id="subj-0001", consent_id="cons-0001", policy_version="2", banner_hash="f" * 64,
-                granted={"necessary": 1, "analytics": 3}, denied={"ads": 1}, method="banner_custom",
-                created_at=datetime(2026, 3, 4, 5, 6, 7, 891011, tzinfo=timezone(timedelta(hours=8))),
-                user_id="member-7", previous_id="prev-0001", locale="zh-HK", gpc=True, ip_hash="a" * 32,
-                ua_family="Firefox")
-    store.append(ConsentRecord(id="fast-path-0001", **base))
-    with store.engine.begin() as conn:
-        conn.execute(records.insert(), [_to_row(ConsentRecord(id="core-path-0001", **base))])
-    with store.engine.connect() as conn:
-        raw = {r[0]: r[1:] for r in conn.execute(sa.text(
-            "SELECT id, consent_id, subject_id, user_id, CAST(created_at AS VARCHAR(64)), policy_version, "
-            "banner_hash, granted, denied, method, previous_id, locale, gpc, ip_hash, ua_family "
-            "FROM consent_records"))}
-    assert raw["fast-path-0001"] == raw["core-path-0001"]
-    fast, core = store.get("fast-path-0001"), store.get("core-path-0001")
-    assert fast is not None and core is not None
-    assert {**fast.to_dict(), "id": ""} == {**core.to_dict(), "id": ""}
-    assert fast.created_at == base["created_at"] and fast.gpc is True and fast.granted == base["granted"]
-    store.engine.dispose()
 
 
 def test_a_failed_commit_is_rolled_back_and_the_connection_stays_usable(db_url, monkeypatch):
@@ -122,3 +76,33 @@ def test_a_failed_commit_is_rolled_back_and_the_connection_stays_usable(db_url, 
     assert [r.id for r in store.history("subj-0001")] == ["next-write-0001"]
     assert store.get("failed-commit-01") is None
     store.engine.dispose()
+
+
+def test_one_consent_object_serves_several_apps_with_their_own_keys(tmp_path):
+    """The app-factory pattern: one ``Consent()`` set up on two apps with different ``SECRET_KEY``s. Each app
+    keeps its own components in ``app.extensions["consent"]``: a visitor who just accepted reads as decided
+    in both apps, and one app's cookie means nothing to the other."""
+    from conftest import csrf_token
+
+    consent = Consent(purposes=[Purpose("analytics")])
+    apps = []
+    for name in ("one", "two"):
+        app = Flask(f"factory_{name}", instance_path=str(tmp_path / name))
+        app.config.update(SECRET_KEY=f"{name}-secret-key-0123456789abcdef", TESTING=True)
+        consent.init_app(app, purposes=[Purpose("analytics"), Purpose(f"only_{name}")])
+        apps.append(app)
+    one, two = apps
+    assert one.extensions["consent"] is not two.extensions["consent"]
+    assert "only_one" in one.extensions["consent"].registry and "only_one" not in two.extensions["consent"].registry
+    cookies = {}
+    for app, name in ((one, "one"), (two, "two")):
+        client = app.test_client()
+        r = client.post("/consent", json={"action": "accept_all"}, headers={"X-CSRFToken": csrf_token(client)})
+        assert r.status_code == 200
+        state = client.get("/consent/state").get_json()
+        assert state["decided"] is True and state["granted"] == ["necessary", "analytics", f"only_{name}"], name
+        cookies[name] = client.get_cookie("consent").value
+    assert two.extensions["consent"].store.count() == 1 and one.extensions["consent"].store.count() == 1
+    stranger = two.test_client()
+    stranger.set_cookie("consent", cookies["one"])  # signed with app one's key
+    assert stranger.get("/consent/state").get_json()["decided"] is False

@@ -118,7 +118,7 @@ def build_test_shop(db: str, instance: str) -> Flask:
             '<body><main><h1 id="nearby">Stores near you</h1></main></body></html>'
         )
 
-    Consent(app, purposes=purposes()).store.init_db()  # type: ignore[attr-defined]
+    Consent(app, purposes=purposes())
     return app
 
 

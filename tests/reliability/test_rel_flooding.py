@@ -7,8 +7,6 @@ from __future__ import annotations
 import pytest
 from conftest import build_app, choose, csrf_token, record_count
 
-from flask_consent import ratelimit
-
 
 def test_repeating_an_unchanged_choice_writes_nothing(app, client):  # C14
     token = csrf_token(client)
@@ -39,7 +37,7 @@ def test_rate_limit_answers_429_with_retry_after_and_writes_nothing(sqlite_url, 
     assert record_count(app) == 6
 
 
-def test_rate_limit_is_on_by_default_when_flask_limiter_is_installed(sqlite_url, tmp_path):
+def test_rate_limit_is_on_by_default(sqlite_url, tmp_path):
     app = build_app(sqlite_url, str(tmp_path / "instance"))
     assert app.config["CONSENT_RATE_LIMIT"] == "30/minute"
     assert app.extensions["consent"].limiter is not None
@@ -53,7 +51,3 @@ def test_rate_limit_can_be_turned_off(sqlite_url, tmp_path, off):
     assert all(choose(client, ("accept_all", "reject_all")[i % 2]).status_code == 303 for i in range(35))
 
 
-def test_without_flask_limiter_nothing_is_wired(sqlite_url, tmp_path, monkeypatch):
-    monkeypatch.setattr(ratelimit, "limiter_installed", lambda: False)
-    app = build_app(sqlite_url, str(tmp_path / "instance"))
-    assert app.extensions["consent"].limiter is None

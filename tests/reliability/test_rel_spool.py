@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-import time
 
 from conftest import build_app
 
@@ -91,30 +89,3 @@ def test_pending_sees_a_batch_left_aside_after_an_empty_check(tmp_path):  # C14
     assert spool.pending() is False
 
 
-def test_pending_trusts_an_empty_scan_only_for_a_folder_that_was_still(tmp_path):  # C14
-    spool = Spool(tmp_path)
-    old = time.time_ns() - 5_000_000_000
-    os.utime(tmp_path, ns=(old, old))
-    assert spool.pending() is False  # a still folder, nothing in it: the next checks are one stat
-    stats: list[str] = []
-    real_stat = os.stat
-
-    def counting_stat(path, *args, **kwargs):
-        stats.append(str(path))
-        return real_stat(path, *args, **kwargs)
-
-    os.stat = counting_stat
-    try:
-        assert spool.pending() is False
-        assert stats == [str(tmp_path)]
-    finally:
-        os.stat = real_stat
-    spool.path.write_text("{}\n")  # creating a file changes the folder's mtime: looked at again
-    assert spool.pending() is True
-    recent = Spool(tmp_path / "recent")
-    (tmp_path / "recent").mkdir()
-    assert recent.pending() is False  # the folder just changed: nothing is trusted yet
-    recent.path.write_text("{}\n")
-    now = real_stat(tmp_path / "recent").st_mtime_ns
-    os.utime(tmp_path / "recent", ns=(now, recent._scanned_mtime))
-    assert recent.pending() is True, "a file created right after a scan of a busy folder must be found"

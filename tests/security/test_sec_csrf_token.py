@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from unittest import mock
 
 import pytest
 from conftest import build_app, csrf_token, record_count
@@ -63,12 +64,18 @@ def test_a_cookie_value_of_the_wrong_shape_is_refused(value: str) -> None:
 def test_a_token_expires_after_the_time_limit_and_never_comes_from_the_future() -> None:
     signer = CsrfSigner([KEY])
     value = new_value()
-    now = time.time()
-    old = signer.token(value, now=now - 3601)
-    assert not signer.check(old, value, 3600, now=now)
-    assert signer.check(old, value, None, now=now)  # WTF_CSRF_TIME_LIMIT = None: no limit
-    assert signer.check(signer.token(value, now=now - 3599), value, 3600, now=now)
-    assert not signer.check(signer.token(value, now=now + 3600), value, 3600, now=now)
+    now = int(time.time())
+    old = _token_at(signer, value, now - 3601)
+    assert not signer.check(old, value, 3600)
+    assert signer.check(old, value, None)  # WTF_CSRF_TIME_LIMIT = None: no limit
+    assert signer.check(_token_at(signer, value, now - 3590), value, 3600)
+    assert not signer.check(_token_at(signer, value, now + 3600), value, 3600)
+
+
+def _token_at(signer: CsrfSigner, value: str, at: int) -> str:
+    """A token ``signer`` issued at ``at`` (epoch seconds)."""
+    with mock.patch.object(signer.signer, "get_timestamp", return_value=at):
+        return signer.token(value)
 
 
 def test_key_rotation_keeps_tokens_of_the_old_key_until_it_is_dropped() -> None:
@@ -137,7 +144,7 @@ def test_an_expired_token_is_refused_with_the_session_expired_message(make_app: 
     client = app.test_client()
     csrf_token(client)
     value = client.get_cookie("consent_csrf").value
-    stale = app.extensions["consent"].csrf.token(value, now=time.time() - 61)
+    stale = _token_at(app.extensions["consent"].csrf, value, int(time.time()) - 61)
     r = client.post("/consent", json={"action": "accept_all"}, headers={"X-CSRFToken": stale})
     assert r.status_code == 400 and r.get_json()["error"] == "csrf"
     fresh = app.extensions["consent"].csrf.token(value)

@@ -83,28 +83,32 @@ def _ip_hash(key: bytes, ip: str = "127.0.0.1") -> str:
 
 def test_ip_hash_uses_its_own_key_not_the_signing_key(tmp_path):  # C16
     app = build_app(f"sqlite:///{tmp_path / 'consent.db'}", str(tmp_path / "instance"),
-                    CONSENT_IP_HASH_KEY="ip-hash-key-one-0123456789", CONSENT_RATE_LIMIT=None)
+                    CONSENT_IP_HASH_KEY="ip-hash-key-one-0123456789abcdef01234567", CONSENT_RATE_LIMIT=None)
     client = app.test_client()
     choose(client, "reject_all")
     record = list(app.extensions["consent"].store.iter_records())
-    assert record[0].ip_hash == _ip_hash(b"ip-hash-key-one-0123456789")
+    assert record[0].ip_hash == _ip_hash(b"ip-hash-key-one-0123456789abcdef01234567")
     assert record[0].ip_hash != _ip_hash(app.secret_key.encode())
     assert "127.0.0.1" not in repr(record[0])
 
 
+KEY_2025 = "ip-key-2025-0123456789abcdef0123456789"
+KEY_2026 = "ip-key-2026-0123456789abcdef0123456789"
+
+
 def test_ip_hash_key_rotates_without_touching_cookies(tmp_path):  # C16
     db, instance = f"sqlite:///{tmp_path / 'consent.db'}", str(tmp_path / "instance")
-    first = build_app(db, instance, CONSENT_IP_HASH_KEY="ip-key-2025-0123456789", CONSENT_RATE_LIMIT=None)
+    first = build_app(db, instance, CONSENT_IP_HASH_KEY=KEY_2025, CONSENT_RATE_LIMIT=None)
     client = first.test_client()
     choose(client, "reject_all")
     cookie = client.get_cookie("consent").value
-    second = build_app(db, instance, CONSENT_IP_HASH_KEY="ip-key-2026-0123456789", CONSENT_RATE_LIMIT=None)
+    second = build_app(db, instance, CONSENT_IP_HASH_KEY=KEY_2026, CONSENT_RATE_LIMIT=None)
     visitor = second.test_client()
     visitor.set_cookie("consent", cookie)
     assert 'id="consent-banner"' not in visitor.get("/").get_data(as_text=True), "the cookie is still valid"
     choose(visitor, "accept_all")
     hashes = [r.ip_hash for r in second.extensions["consent"].store.iter_records()]
-    assert hashes == [_ip_hash(b"ip-key-2025-0123456789"), _ip_hash(b"ip-key-2026-0123456789")]
+    assert hashes == [_ip_hash(KEY_2025.encode()), _ip_hash(KEY_2026.encode())]
 
 
 def test_default_ip_hash_key_is_random_private_and_not_the_secret_key(tmp_path):  # C16

@@ -1,4 +1,4 @@
-"""The per-request caches of the hot path give exactly what rendering afresh gives, and expire on time."""
+"""The request flow: the banner cache gives exactly what rendering afresh gives, GPC, hooks and expiry."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from flask import Flask, render_template_string, template_rendered
 
 import flask_consent.extension as extension_module
-import flask_consent.rendering as rendering_module
+import flask_consent.visitor as visitor_module
 from flask_consent import Consent, Purpose
 from flask_consent.state import undecided
 from tests.conftest import build_app, shop_purposes
@@ -119,10 +119,7 @@ def test_the_banner_comes_back_when_a_cached_decision_expires(
         def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
             return clock.now
 
-    monkeypatch.setattr(extension_module, "datetime", FrozenDatetime)
-    frozen_time = SimpleNamespace(time=lambda: clock.now.timestamp())
-    monkeypatch.setattr(extension_module, "time", frozen_time)  # the kept states
-    monkeypatch.setattr(rendering_module, "time", frozen_time)  # the kept controls
+    monkeypatch.setattr(visitor_module, "datetime", FrozenDatetime)
     assert 'id="consent-banner"' not in _page(app, cookie, "/plain")
     clock.now = start + timedelta(days=9)
     assert 'id="consent-banner"' not in _page(app, cookie, "/plain")  # answered from the cache
@@ -147,30 +144,6 @@ def test_a_plain_text_html_response_without_body_tag_is_left_alone(sqlite_url: s
     assert response.status_code == 200 and response.get_data(as_text=True) == "hello"
 
 
-def test_a_decoded_state_is_kept_per_cookie_and_read_at_each_requests_time(
-    sqlite_url: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    app = build_app(sqlite_url, str(tmp_path / "a"))
-    app.add_url_rule("/now", "now", lambda: extension_module.current_consent.now.isoformat())
-    app.add_url_rule("/granted-keys", "granted_keys",
-                     lambda: ",".join(extension_module.current_consent.granted_keys()))
-    ext = app.extensions["consent"]
-    accepted, rejected = _cookie(app, "accept_all"), _cookie(app, "reject_all")
-    decodes: list[str | None] = []
-    loads = ext.codec.loads
-    monkeypatch.setattr(ext.codec, "loads", lambda raw, **kw: decodes.append(raw) or loads(raw, **kw))
-    client = app.test_client()
-    client.set_cookie("consent", accepted)
-    first_now = client.get("/now").get_data(as_text=True)
-    assert "analytics" in client.get("/granted-keys").get_data(as_text=True)
-    assert client.get("/now").get_data(as_text=True) > first_now  # each request reads it at its own time
-    assert decodes == [accepted]  # decoded once, then kept
-    client.set_cookie("consent", rejected)
-    assert client.get("/granted-keys").get_data(as_text=True) == "necessary"  # another cookie, another state
-    client.set_cookie("consent", accepted[:-2] + "xx")  # forged: never kept, and undecided each time
-    for _ in range(2):
-        assert client.get("/granted-keys").get_data(as_text=True) == "necessary"
-    assert decodes == [accepted, rejected, accepted[:-2] + "xx", accepted[:-2] + "xx"]
 
 
 def test_gpc_is_recorded_on_a_request_that_never_reads_the_state(sqlite_url: str, tmp_path: Any) -> None:  # C18 C19
@@ -183,30 +156,14 @@ def test_gpc_is_recorded_on_a_request_that_never_reads_the_state(sqlite_url: str
     assert record.method == "gpc" and {"advertising", "third_party_sharing"} <= set(record.denied)
 
 
-def test_decoded_states_are_kept_per_signal_not_per_raw_header(sqlite_url: str, tmp_path: Any) -> None:
-    """A client varying (or padding) the GPC headers it sends gets no cache entry per value: decoded states
-    are kept per cookie and whether a signal came, and a signal in either header still counts as one."""
-    app = _called_page(build_app(sqlite_url, str(tmp_path / "a")))
-    ext = app.extensions["consent"]
-    ext.store.init_db()
-    for i in range(40):
-        headers = {"Sec-GPC": "0" + " " * i} if i % 2 else {"X-GPC": "no" * i}
-        page = app.test_client().get("/", headers=headers).get_data(as_text=True)
-        assert 'id="consent-banner"' in page  # no signal: the banner asks
-    assert len(ext._states) == 1
-    for headers in ({"Sec-GPC": "1"}, {"X-GPC": "1"}):
-        response = app.test_client().get("/", headers=headers)
-        assert any(c.startswith("consent=") for c in response.headers.getlist("Set-Cookie"))  # refusals recorded
-    assert len(ext._states) == 2 and [r.method for r in records(app)] == ["gpc", "gpc"]
 
 
 def test_the_first_request_hook_takes_itself_off_once_its_checks_pass(sqlite_url: str, tmp_path: Any) -> None:
     app = build_app(sqlite_url, str(tmp_path / "a"))
-    ext = app.extensions["consent"]
-    assert ext._first_request in app.before_request_funcs[None]
+    assert extension_module._first_request in app.before_request_funcs[None]
     client = app.test_client()
     assert client.get("/hello").status_code == 200
-    assert ext._first_request not in app.before_request_funcs.get(None, [])
+    assert extension_module._first_request not in app.before_request_funcs.get(None, [])
     assert client.get("/hello").status_code == 200  # later requests run without it
 
 
@@ -217,43 +174,12 @@ def _called_page(app: Flask) -> Flask:
     return app
 
 
-@pytest.mark.parametrize(("path", "signal"), [("/called", "Sec-GPC"), ("/called", "X-GPC"), ("/plain", "Sec-GPC")])
-def test_a_kept_control_yields_to_a_gpc_signal_and_to_later_config(
-    sqlite_url: str, tmp_path: Any, path: str, signal: str
-) -> None:  # C18 C32
-    """The reopen control is kept per cookie, GPC headers, Accept-Language and script root; a GPC signal is
-    still honoured on a view of the same cookie, and config that changes the control is not served stale."""
-    app = _called_page(_with_plain_page(build_app(sqlite_url, str(tmp_path / "a"))))
-    client = app.test_client()
-
-    def twice(**headers: str) -> str:
-        """The page seen twice with the same cookie: rendered, then served from the kept control."""
-        for _ in range(2):
-            response = client.get(path, headers=headers)
-            assert not response.headers.get("Set-Cookie") and "Cookie" in response.headers.get("Vary", "")
-        return response.get_data(as_text=True)
-
-    chose = _cookie(app, "save", ("analytics", "advertising"))
-    for _ in range(2):  # the second time, the signal meets the control kept while the first one was honoured
-        client.set_cookie("consent", chose)
-        assert 'id="consent-reopen"' in twice()
-        response = client.get(path, headers={signal: "1"})  # the same cookie, now with the signal
-        assert any(c.startswith("consent=") for c in response.headers.getlist("Set-Cookie"))
-        assert records(app)[-1].method == "gpc" and "advertising" in records(app)[-1].denied
-    assert 'id="consent-reopen"' in twice(**{signal: "1"})  # nothing left to refuse: kept, no new record
-    assert len(records(app)) == 2
-    assert 'nonce=' not in twice()
-    app.config["CONSENT_CSP_NONCE"] = lambda: "later-nonce"
-    assert 'nonce="later-nonce"' in twice()
-    app.config["CONSENT_CSP_NONCE"] = None
-    assert 'lang="en"' in twice()
-    app.config["CONSENT_LOCALE_SELECTOR"] = lambda: "zh-HK"
-    assert 'lang="zh-HK"' in twice()
 
 
 def test_a_state_changed_during_the_request_is_what_the_banner_shows(sqlite_url: str, tmp_path: Any) -> None:
     """A view that records a new state before rendering (as the login merge does) gets the banner of that
     state, not the control kept for the cookie the request came with."""
+    from flask_consent.context import consent_state, record_change
     from flask_consent.login import _blank
 
     app = build_app(sqlite_url, str(tmp_path / "a"))
@@ -261,8 +187,8 @@ def test_a_state_changed_during_the_request_is_what_the_banner_shows(sqlite_url:
     page = "<!doctype html><html><body>{{ consent_banner() }}</body></html>"
 
     def reset() -> str:
-        ext = app.extensions["consent"]
-        ext.commit(ext.state(), _blank(ext.state()), method="login_merge")
+        state = consent_state()
+        record_change(state, _blank(state), method="login_merge")
         return render_template_string(page)
 
     app.add_url_rule("/called", "called", lambda: render_template_string(page))
@@ -274,31 +200,6 @@ def test_a_state_changed_during_the_request_is_what_the_banner_shows(sqlite_url:
     assert 'id="consent-banner"' in client.get("/reset").get_data(as_text=True)
 
 
-def test_kept_controls_follow_the_script_root_and_the_host(sqlite_url: str, tmp_path: Any) -> None:
-    """The control's links are those of the mount and host the request came to, whichever came first."""
-    app = _called_page(build_app(sqlite_url, str(tmp_path / "a")))
-    cookie = _cookie(app)
-    client = app.test_client()
-    client.set_cookie("consent", cookie)
-    for _ in range(2):
-        for root in ("", "/shop"):
-            page = client.get("/called", environ_overrides={"SCRIPT_NAME": root}).get_data(as_text=True)
-            assert f'href="{root}/consent/preferences"' in page and f'src="{root}/consent/static/' in page
-
-    hosts = Flask("consent_hosts", instance_path=str(tmp_path / "b"), subdomain_matching=True)
-    hosts.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", SERVER_NAME="shop.test",
-                        CONSENT_DATABASE_URL=sqlite_url)
-    for subdomain in ("", "hk"):
-        hosts.add_url_rule("/called", f"called_{subdomain}", subdomain=subdomain, view_func=lambda: (
-            render_template_string("<!doctype html><html><body>{{ consent_banner() }}</body></html>")))
-    Consent(hosts, purposes=shop_purposes())
-    client = hosts.test_client()
-    for domain in ("shop.test", "hk.shop.test"):
-        client.set_cookie("consent", _cookie(hosts), domain=domain)
-    for _ in range(2):
-        assert 'href="/consent/preferences"' in client.get("http://shop.test/called").get_data(as_text=True)
-        page = client.get("http://hk.shop.test/called").get_data(as_text=True)
-        assert 'href="http://shop.test/consent/preferences"' in page  # the consent routes live on the main host
 
 
 def test_url_defaults_and_babel_are_read_on_every_page_view(sqlite_url: str, tmp_path: Any) -> None:
@@ -331,23 +232,5 @@ def test_url_defaults_and_babel_are_read_on_every_page_view(sqlite_url: str, tmp
     client.set_cookie("consent", _cookie(app))
     for lang, expected in (("en", "en"), ("zh_Hant_HK", "zh-HK"), ("en", "en")):
         assert f'lang="{expected}"' in client.get(f"/called?lang={lang}").get_data(as_text=True), lang
-    assert not app.extensions["consent"]._controls  # nothing kept that a lookup could not find again
 
 
-def test_only_a_trusted_cookie_keeps_a_control(sqlite_url: str, tmp_path: Any) -> None:
-    """With every optional purpose asked separately nothing is due, so even a forged cookie gets the control;
-    it is decoded again each time and never kept (it would never be served, and would crowd out others)."""
-    app = _called_page(Flask("consent_separate", instance_path=str(tmp_path / "a")))
-    app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", CONSENT_DATABASE_URL=sqlite_url)
-    ext = Consent(app, purposes=[
-        Purpose("location", "Nearby offers", "Stores near you.", separate=True, why="To find stores.")])
-    forged = _cookie(app)[:-2] + "xx"
-    client = app.test_client()
-    client.set_cookie("consent", forged)
-    for _ in range(2):
-        assert 'id="consent-reopen"' in client.get("/called").get_data(as_text=True)
-    assert not [key for key in ext._controls if key[0] == forged]
-    client.set_cookie("consent", _cookie(app))
-    for _ in range(2):
-        assert 'id="consent-reopen"' in client.get("/called").get_data(as_text=True)
-    assert [key for key in ext._controls if key[0] is not None]  # a trusted cookie's control is kept

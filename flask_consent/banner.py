@@ -1,0 +1,232 @@
+"""The banner, the "Privacy choices" control and the Jinja helpers (``consent_banner()``, ``consent_script()``,
+``consent_iframe()``, ``consent_gcm_default()``, ``consent_google_tag()``).
+
+The banner's markup is the same for every visitor with the same due purposes, locale and URLs, so the
+package's own templates are rendered once per such key (:func:`cache_key`) into ``Components.banners``, with
+stand-ins for the CSRF token and the return path that each request fills in (escaped as Jinja would).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from flask import before_render_template, current_app, render_template, request, template_rendered, url_for
+from markupsafe import Markup, escape
+
+from .components import Components, components
+from .context import consent_state, csrf_token, locale, request_consent
+from .exc import ConfigurationError
+from .forms import current_path, home
+from .gcm import gcm_default_snippet
+from .i18n import strings
+from .purposes import localise
+from .state import ConsentState
+
+_HERE = Path(__file__).resolve().parent
+#: Stand-ins rendered into kept markup, replaced by this request's CSRF token and return path.
+_CSRF_SLOT = "\x00consent-csrf\x00"
+_NEXT_SLOT = "\x00consent-next\x00"
+_SLOTS = re.compile(f"({_CSRF_SLOT}|{_NEXT_SLOT})")
+#: The templates the banner is made of; kept markup requires every one of them to be the package's own.
+_BANNER_TEMPLATES = ("consent/banner.html", "consent/_purpose.html")
+_REOPEN_TEMPLATES = ("consent/reopen.html",)
+
+
+def asset_dir(name: str) -> str:
+    """``templates`` or ``static``: inside the package in a wheel, beside it in a source checkout."""
+    inside = _HERE / name
+    return str(inside if inside.is_dir() else _HERE.parent / name)
+
+
+def policy_url() -> str:
+    """The privacy policy the banner links to: ``CONSENT_POLICY_URL``, else the cookie declaration page."""
+    return components().settings.policy_url or url_for("consent.declaration")
+
+
+def nonce() -> str | None:
+    """This request's CSP nonce from ``CONSENT_CSP_NONCE``, or None when none is configured."""
+    fn = components().settings.csp_nonce
+    return fn() if fn else None
+
+
+def template_context(**extra: Any) -> dict[str, Any]:
+    """What the consent templates render with (state, strings, links, assets), plus ``extra``."""
+    comps = components()
+    loc_name = locale()
+    return {
+        "state": consent_state(),
+        "registry": comps.registry,
+        "t": strings(loc_name),
+        "locale": loc_name,
+        "loc": lambda text: localise(text, loc_name),
+        "csrf_token": csrf_token,
+        "policy_url": policy_url(),
+        "nonce": nonce(),
+        "assets": assets(),
+        "color_scheme": comps.settings.color_scheme,
+        "base_template": comps.settings.base_template or "consent/page.html",
+        **extra,
+    }
+
+
+def assets() -> Markup:
+    """The banner's stylesheet and script tags."""
+    css = url_for("consent.static", filename="consent/consent.css")
+    js = url_for("consent.static", filename="consent/consent.js")
+    n = nonce()
+    nonce_attr = Markup(' nonce="%s"') % n if n else Markup("")
+    return Markup('<link rel="stylesheet" href="%s"><script type="module" src="%s"%s></script>') % (
+        css, js, nonce_attr
+    )
+
+
+def url_root(comps: Components) -> str:
+    """What the URLs ``url_for`` builds in this request depend on: the script root, and the scheme and host
+    too when the app matches hosts or subdomains (its URLs may then be absolute)."""
+    return str(request.root_url) if comps.host_urls else str(request.root_path)
+
+
+def cache_key(template: str, comps: Components, state: ConsentState) -> tuple[Any, ...]:
+    """Everything a kept banner template's output depends on that can differ between requests.
+
+    The templates read the state only through its due purposes, its reason and the purposes the GPC signal
+    refuses; the strings through the locale; links through the URL root and the policy URL. Purposes and
+    settings are fixed per app, and the cache is per app.
+    """
+    return (
+        template,
+        locale(),
+        url_root(comps),
+        policy_url(),
+        state.reason,
+        tuple(p.key for p in state.due()),
+        tuple(k for k in comps.registry.gpc_keys if state.gpc_honoured(k)),
+    )
+
+
+def cacheable(templates: Iterable[str]) -> bool:
+    """True when the output of ``templates`` may be kept: every one is the package's own file (an app that
+    overrides one may render anything, per visitor), no URL defaults can change links per request, and
+    nobody listens to template signals (a kept render would skip them)."""
+    app = current_app
+    if app.url_default_functions or template_rendered.receivers or before_render_template.receivers:
+        return False
+    ours = str(Path(asset_dir("templates")) / "consent")
+    env = app.jinja_env
+    return all(str(Path(env.get_template(name).filename or "")).startswith(ours) for name in templates)
+
+
+def _kept(template: str, templates: Iterable[str], state: ConsentState, render: Callable[[], str]) -> str:
+    comps = components()
+    if not cacheable(templates):
+        return render()
+    key = cache_key(template, comps, state)
+    html = comps.banners.get(key)
+    if html is None:
+        html = render()
+        comps.banners.put(key, html)
+    return html
+
+
+def banner() -> Markup:
+    """The banner when a purpose is due, otherwise the small "Privacy choices" control; with the assets."""
+    r = request_consent()
+    r.rendered = True
+    state = consent_state()
+    if state.needs_prompt:
+        return _due_banner(state) + assets()
+    loc_name = locale()
+    html = _kept("consent/reopen.html", _REOPEN_TEMPLATES, state, lambda: render_template(
+        "consent/reopen.html", t=strings(loc_name), locale=loc_name, preferences_url=url_for("consent.preferences"),
+        color_scheme=components().settings.color_scheme,
+    ))
+    return Markup(html) + assets()
+
+
+def _due_banner(state: ConsentState) -> Markup:
+    """The first layer and its details for the purposes due."""
+    nxt = current_path(request) if request.method == "GET" else home(request)
+
+    def render() -> str:
+        return render_template("consent/banner.html", **template_context(
+            due=state.due(), next=_NEXT_SLOT, scope="due", csrf_token=lambda: _CSRF_SLOT,
+        ))
+
+    pieces = _SLOTS.split(_kept("consent/banner.html", _BANNER_TEMPLATES, state, render))
+    values = {_CSRF_SLOT: str(escape(csrf_token())), _NEXT_SLOT: str(escape(nxt))}
+    return Markup("".join(values.get(piece, piece) if i % 2 else piece for i, piece in enumerate(pieces)))
+
+
+def script(purpose: str | Iterable[str], src: str | None = None, **attrs: Any) -> Markup:
+    """A ``<script>`` that runs only once ``purpose`` (or any of several) is granted.
+
+    Until then it is rendered inert (``type="text/plain"``) and the banner script activates it when the
+    visitor grants the purpose.
+    """
+    keys = [purpose] if isinstance(purpose, str) else list(purpose)
+    registry = components().registry
+    for k in keys:
+        registry.require(k)
+    state = consent_state()
+    live = any(state.granted(k) for k in keys)
+    parts = [Markup(' data-consent="%s"') % " ".join(keys)]
+    n = nonce()  # the inert tag carries the nonce too: the banner script copies it when it activates the tag
+    if n:
+        parts.append(Markup(' nonce="%s"') % n)
+    if live:
+        if src:
+            parts.append(Markup(' src="%s"') % src)
+    else:
+        parts.append(Markup(' type="text/plain"'))
+        if src:
+            parts.append(Markup(' data-src="%s"') % src)
+    parts.extend(_attrs(attrs, skip_type=not live))
+    return Markup("<script%s></script>") % Markup("").join(parts)
+
+
+def iframe(purpose: str, src: str, title: str, **attrs: Any) -> Markup:
+    """An ``<iframe>`` shown only once ``purpose`` is granted, with a placeholder (and an "Allow" form
+    that works without JavaScript) until then."""
+    p = components().registry.require(purpose)
+    if consent_state().granted(purpose):
+        extra = Markup("").join(_attrs(attrs))
+        return Markup('<iframe src="%s" title="%s" data-consent="%s"%s></iframe>') % (src, title, purpose, extra)
+    html = render_template(
+        "consent/placeholder.html",
+        **template_context(purpose=p, src=src, title=title, attrs=attrs, next=current_path(request)),
+    )
+    return Markup(html)
+
+
+def gcm_default(wait_for_update: int = 500) -> Markup:
+    """The Google Consent Mode ``default`` command for this visitor; render it before any Google tag."""
+    return gcm_default_snippet(consent_state(), nonce(), wait_for_update)
+
+
+def google_tag(tag_id: str) -> Markup:
+    """The Google tag, loaded only once ``analytics`` or ``advertising`` is granted (basic mode, C23)."""
+    keys = [k for k in ("analytics", "advertising") if k in components().registry]
+    if not keys:
+        raise ConfigurationError("consent_google_tag needs an 'analytics' or 'advertising' purpose.")
+    return script(keys, src="https://www.googletagmanager.com/gtag/js?id=" + tag_id, **{"async": True})
+
+
+def declaration(locale_name: str | None = None) -> list[dict[str, Any]]:
+    """Every purpose with its vendors, cookies, lifetimes and justification (see ``Components.declaration``)."""
+    return components().declaration(locale_name)
+
+
+def _attrs(attrs: dict[str, Any], skip_type: bool = False) -> list[Markup]:
+    out = []
+    for name, value in attrs.items():
+        attr = name.rstrip("_").replace("_", "-")
+        if value is None or value is False or (skip_type and attr == "type"):
+            continue
+        if value is True:
+            out.append(Markup(" %s") % attr)
+        else:
+            out.append(Markup(' %s="%s"') % (attr, value))
+    return out

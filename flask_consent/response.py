@@ -1,0 +1,119 @@
+"""What the end of a request does to its response, step by step: honour GPC, filter cookies, write the
+extension's cookies, inject the banner, vary on the cookie.
+
+:func:`finish` is the ``after_request`` hook. It is registered to run after every other ``after_request``
+hook of the app (see ``Consent.init_app``), so the cookies those hooks set are filtered too.
+"""
+
+from __future__ import annotations
+
+import codecs
+
+from flask import request
+from werkzeug.wrappers import Response
+
+from .banner import banner
+from .components import Components, components
+from .context import RequestConsent, consent_state, csrf_cookie_name, request_consent
+from .enforcement import expire_withdrawn, filter_set_cookies
+from .visitor import gpc_signal, secure_request
+
+
+def finish(response: Response) -> Response:
+    """Apply the request's consent to its response (the ``after_request`` hook)."""
+    comps = components()
+    r = request_consent()
+    honour_gpc(r)
+    filter_cookies(response, comps)
+    inject(response, r, comps)
+    write_cookies(response, r, comps)
+    vary(response, r)
+    return response
+
+
+def honour_gpc(r: RequestConsent) -> None:
+    """A GPC signal is honoured (its refusals recorded) even on a response that never read the state."""
+    if r.state is None and gpc_signal(request):
+        consent_state()
+
+
+def filter_cookies(response: Response, comps: Components) -> None:
+    """Drop each ``Set-Cookie`` of a purpose this visitor has not granted (C6)."""
+    if "Set-Cookie" not in response.headers:
+        return
+    settings = comps.settings
+    filter_set_cookies(
+        response,
+        consent_state(),
+        comps.registry,
+        undeclared=settings.undeclared_cookies,
+        always_allowed=(settings.cookie_name, settings.session_cookie_name),
+        seen=comps.cookie_notes.first_time,
+    )
+
+
+def write_cookies(response: Response, r: RequestConsent, comps: Components) -> None:
+    """Set the new consent cookie after a change (or expire it when the device forgets its visitor), expire
+    the cookies of withdrawn purposes, and set a new CSRF cookie when a token was issued for one."""
+    settings = comps.settings
+    secure = secure_request(request, settings)
+    common = {"httponly": True, "secure": secure, "samesite": settings.cookie_samesite, "path": "/"}
+    if r.forget:
+        response.delete_cookie(settings.cookie_name, domain=settings.cookie_domain, **common)  # type: ignore[arg-type]
+    elif r.changed is not None:
+        response.set_cookie(
+            settings.cookie_name, comps.codec.dumps(r.changed), max_age=settings.cookie_lifetime,
+            domain=settings.cookie_domain, **common,  # type: ignore[arg-type]
+        )
+    if r.withdrawn:
+        expire_withdrawn(response, r.withdrawn, request.cookies, secure=secure, samesite=settings.cookie_samesite)
+    if r.csrf_cookie is not None:
+        # For this browser session only; never with a Domain, which the __Host- prefix forbids.
+        response.set_cookie(csrf_cookie_name(), r.csrf_cookie, **common)  # type: ignore[arg-type]
+
+
+def inject(response: Response, r: RequestConsent, comps: Components) -> None:
+    """Insert the banner (or the reopen control) into an HTML page that did not render it.
+
+    It goes right after the opening ``<body>`` tag, so that keyboard users reach it first (C29). The
+    fragment is encoded in the page's charset, with character references for what that charset cannot hold.
+    Streamed bodies, HEAD requests and pages without a ``<body>`` are left alone.
+    """
+    if (
+        r.rendered or not comps.settings.auto_inject or (response.mimetype or "").lower() != "text/html"
+        or response.direct_passthrough or response.is_streamed or request.method == "HEAD"
+    ):
+        return
+    body = response.get_data()
+    at = _after_body_tag(body)
+    if at < 0:
+        return
+    fragment = str(banner()).encode(_charset(response), "xmlcharrefreplace")
+    response.set_data(body[:at] + fragment + body[at:])
+
+
+def _after_body_tag(body: bytes) -> int:
+    """The index just after the opening ``<body ...>`` tag, or -1 when the page has none."""
+    lower = body.lower()
+    start = lower.find(b"<body")
+    while start >= 0 and lower[start + 5:start + 6] not in (b">", b" ", b"\t", b"\n", b"\r", b"/"):
+        start = lower.find(b"<body", start + 5)
+    if start < 0:
+        return -1
+    end = body.find(b">", start)
+    return -1 if end < 0 else end + 1
+
+
+def _charset(response: Response) -> str:
+    """The response's charset if Python knows it, else ASCII (the part every page charset shares)."""
+    name = response.mimetype_params.get("charset") or "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return "ascii"
+
+
+def vary(response: Response, r: RequestConsent) -> None:
+    """``Vary: Cookie`` when the response depends on the visitor's consent."""
+    if r.touched:
+        response.vary.add("Cookie")

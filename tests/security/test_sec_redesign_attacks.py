@@ -1,0 +1,247 @@
+"""The attacks found in the core's last review, each reproduced, each refused (issue 16, item 6)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import build_app, choose, csrf_token, record_count
+from core_util import records
+from flask import Flask, render_template_string
+
+from flask_consent import ConsentRecord
+from flask_consent.recording import IP_HASH_KEY_NAME, IpHasher
+from flask_consent.spool import Spool
+
+flask_login = pytest.importorskip("flask_login")
+
+
+class Member(flask_login.UserMixin):
+    def __init__(self, user_id: str):
+        self.id = user_id
+
+
+def _kiosk(app: Flask) -> Flask:
+    manager = flask_login.LoginManager(app)
+    manager.user_loader(Member)
+
+    @app.get("/login/<uid>")
+    def login(uid: str) -> str:
+        flask_login.login_user(Member(uid))
+        return "in"
+
+    @app.get("/logout")
+    def logout() -> str:
+        flask_login.logout_user()
+        return "out"
+
+    return app
+
+
+def test_a_shared_device_never_receives_the_members_subject_history_or_records(db_url: str, tmp_path: Any) -> None:
+    """A member signs in on a kiosk that has decided nothing, then signs out: the next person there is a new
+    visitor who is asked again, cannot read the member's history or receipts, and cannot wipe them."""
+    app = _kiosk(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    phone = app.test_client()
+    phone.get("/login/7")
+    choose(phone, "save", ("analytics",))
+    member_subject = phone.get("/consent/state").get_json()
+    (member_record,) = records(app)
+
+    kiosk = app.test_client()
+    kiosk.get("/login/7")
+    assert kiosk.get("/consent/state").get_json()["granted"] == ["necessary", "analytics"]  # decisions follow
+    kiosk_records = [r for r in records(app) if r.id != member_record.id]
+    assert all(r.subject_id != member_record.subject_id for r in kiosk_records)  # never the member's subject
+    kiosk.get("/logout")
+
+    after = kiosk.get("/consent/state").get_json()
+    assert after["banner_due"] is True and after["granted"] == ["necessary"]  # a new visitor, asked again
+    history = kiosk.get("/consent/history").get_json()
+    assert history["records"] == [] and history["subject_id"] != member_record.subject_id
+    assert kiosk.get(f"/consent/receipt/{member_record.id}").status_code == 404
+    choose(kiosk, "reject_all")
+    assert phone.get("/consent/state").get_json()["granted"] == member_subject["granted"]
+    assert [r for r in records(app) if r.subject_id == member_record.subject_id] == [member_record]
+
+
+def test_an_overridden_reopen_template_is_never_kept_for_another_visitor(sqlite_url: str, tmp_path: Any) -> None:
+    """An app whose ``consent/reopen.html`` shows something per visitor must have it rendered per visitor."""
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    templates = tmp_path / "app_templates" / "consent"
+    templates.mkdir(parents=True)
+    (templates / "reopen.html").write_text(
+        '<div id="consent-reopen">Signed in as {{ request.args.get("who", "nobody") }}</div>')
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(tmp_path / "app_templates")), app.jinja_loader])
+    page = "<html><body>{{ consent_banner() }}</body></html>"
+    app.add_url_rule("/page", "page", lambda: render_template_string(page))
+    alice, bob = app.test_client(), app.test_client()
+    for client in (alice, bob):
+        choose(client, "accept_all")
+    assert "Signed in as alice@example.test" in alice.get("/page?who=alice@example.test").get_data(as_text=True)
+    html = bob.get("/page?who=bob").get_data(as_text=True)
+    assert "alice" not in html and "Signed in as bob" in html
+    assert len(app.extensions["consent"].banners) == 0
+
+
+def test_a_flood_of_cookieless_gpc_requests_cannot_fill_the_log(sqlite_url: str, tmp_path: Any) -> None:
+    """300 cookieless requests with ``Sec-GPC: 1`` (a page, a 404, a static file) write no more ``gpc`` records
+    than the consent rate limit allows, and every one of them is still refused."""
+    app = build_app(sqlite_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT="5/minute")
+    paths = ["/", "/no-such-page", "/consent/static/consent/consent.css"]
+    for i in range(300):
+        response = app.test_client().get(paths[i % 3], headers={"Sec-GPC": "1"})
+        assert response.status_code in (200, 404)
+    assert record_count(app) == 5
+    page = app.test_client().get("/granted/advertising", headers={"Sec-GPC": "1"})
+    assert page.get_data(as_text=True) == "False"  # beyond the limit the signal is still honoured
+
+
+def test_one_record_the_database_rejects_does_not_block_the_others(db_url: str, tmp_path: Any) -> None:
+    """A spooled record the database refuses for good is dead-lettered; the others are replayed, and
+    ``flask consent flush`` succeeds and ``check`` reports the dead letter."""
+    app = build_app(db_url, str(tmp_path / "i"))
+    comps = app.extensions["consent"]
+    spool: Spool = comps.spool
+    good = [ConsentRecord(subject_id=f"subject-{i:04d}", consent_id=f"consent-{i:04d}", policy_version="1",
+                          banner_hash="h" * 64, granted={"necessary": 1}, denied={}, method="banner_reject_all")
+            for i in range(3)]
+    poison = ConsentRecord(subject_id="subject-poison", consent_id="consent-poison", policy_version="1",
+                           banner_hash="h" * 64, granted={}, denied={}, method="api",
+                           locale=None)  # type: ignore[arg-type]  # NOT NULL column: refused for good
+    for record in (good[0], poison, good[1], good[2]):
+        spool.append(record)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["consent", "flush"])
+    assert result.exit_code == 0, result.output
+    assert {r.id for r in records(app)} == {r.id for r in good}
+    assert not spool.pending()
+    (dead,) = spool.dead_letters()
+    assert dead["record"]["id"] == poison.id and dead["error"]
+    check = runner.invoke(args=["consent", "check"])
+    assert "rejected by the database for good" in check.output
+
+
+def test_a_long_user_id_never_reaches_the_log_unchecked(db_url: str, tmp_path: Any) -> None:
+    app = _kiosk(build_app(db_url, str(tmp_path / "i")))
+    client = app.test_client()
+    client.get("/login/" + "u" * 300)
+    choose(client, "accept_all")
+    (record,) = records(app)
+    assert record.user_id is not None and len(record.user_id) <= 128 and record.user_id.startswith("sha256:")
+
+
+def _first_key(instance: str, out: Any) -> None:
+    out.put(IpHasher(None, instance).key().decode())
+
+
+def test_workers_making_their_first_record_at_once_share_one_full_key(tmp_path: Any) -> None:
+    instance = str(tmp_path / "instance")
+    queue: Any = multiprocessing.get_context("fork").Queue()
+    workers = [multiprocessing.get_context("fork").Process(target=_first_key, args=(instance, queue))
+               for _ in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(30)
+    keys = {queue.get(timeout=5) for _ in workers}
+    assert len(keys) == 1 and len(keys.pop()) >= 32
+    assert [p.name for p in Path(instance).iterdir()] == [IP_HASH_KEY_NAME]  # no temporary file left
+
+
+def test_a_short_ip_hash_key_is_refused(sqlite_url: str, tmp_path: Any) -> None:
+    from flask_consent.exc import ConfigurationError
+
+    instance = tmp_path / "i"
+    instance.mkdir()
+    (instance / IP_HASH_KEY_NAME).write_bytes(b"")
+    with pytest.raises(ConfigurationError, match="delete the file"):
+        IpHasher(None, str(instance)).key()
+    with pytest.raises(ConfigurationError, match="at least 32"):
+        build_app(sqlite_url, str(tmp_path / "j"), CONSENT_IP_HASH_KEY="short")
+
+
+def test_json_nested_too_deep_is_a_400_not_a_500(sqlite_url: str, tmp_path: Any) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    client = app.test_client()
+    body = "[" * 100_000 + "]" * 100_000
+    r = client.post("/consent", data=body, content_type="application/json", headers={"X-CSRFToken": csrf_token(client)})
+    assert r.status_code == 400 and r.get_json()["error"] == "bad_request"
+    assert record_count(app) == 0
+
+
+def test_csv_export_neutralises_formulas(sqlite_url: str, tmp_path: Any) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    store = app.extensions["consent"].store
+    store.init_db()
+    for i, value in enumerate(["=HYPERLINK(\"http://evil\")", "+1+1", "-2", "@SUM(A1)"]):
+        store.append(ConsentRecord(subject_id=f"subject-{i:04d}", consent_id="c" * 8, policy_version="1",
+                                   banner_hash="h", granted={}, denied={}, method="api", user_id=value))
+    out = app.test_cli_runner().invoke(args=["consent", "export", "--format", "csv"]).output
+    cells = [line.split(",")[4] for line in out.splitlines()[1:]]
+    assert sorted(cells) == sorted(["'+1+1", "'-2", "'@SUM(A1)", "\"'=HYPERLINK(\"\"http://evil\"\")\""])
+
+
+def test_over_https_the_csrf_cookie_is_host_prefixed_and_the_consent_cookie_secure(
+    sqlite_url: str, tmp_path: Any
+) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    client = app.test_client()
+    token = client.get("/consent/state", base_url="https://shop.test").get_json()["csrf_token"]
+    assert client.get_cookie("__Host-consent_csrf", domain="shop.test") is not None
+    assert client.get_cookie("consent_csrf", domain="shop.test") is None
+    # A plain-named cookie tossed in by a sibling subdomain is not what an HTTPS post is checked against.
+    client.set_cookie("consent_csrf", "A" * 22, domain="shop.test")
+    r = client.post("/consent", json={"action": "accept_all"}, headers={"X-CSRFToken": token},
+                    base_url="https://shop.test")
+    assert r.status_code == 200
+    set_cookie = [h for h in r.headers.getlist("Set-Cookie") if h.startswith("consent=")]
+    assert set_cookie and "Secure" in set_cookie[0]
+    plain = app.test_client()
+    plain.get("/consent/state")
+    assert plain.get_cookie("consent_csrf") is not None and plain.get_cookie("__Host-consent_csrf") is None
+
+
+@pytest.mark.parametrize("path", ["/consent/state", "/consent/history", "/consent/receipt/{id}"])
+def test_answers_with_personal_data_or_a_token_are_never_stored_or_sniffed(
+    sqlite_url: str, tmp_path: Any, path: str
+) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    client = app.test_client()
+    choose(client, "accept_all")
+    (record,) = records(app)
+    r = client.get(path.format(id=record.id), headers={"Accept": "application/json"})
+    assert r.status_code == 200 and json.loads(r.get_data())
+    assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_cookies_set_by_hooks_registered_before_the_extension_are_filtered(tmp_path: Any) -> None:
+    """``after_request`` hooks run last-registered first, so one registered before ``Consent(app)`` ran after
+    the filter and its cookies got through; now the filter runs after every hook."""
+    from flask_consent import Consent, Cookie, Purpose
+
+    app = Flask("hooks", instance_path=str(tmp_path / "i"))
+    app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", TESTING=True,
+                      CONSENT_UNDECLARED_COOKIES="block")
+
+    @app.after_request
+    def early(response: Any) -> Any:
+        response.set_cookie("_early_tracker", "1")
+        response.set_cookie("_shop_analytics", "1")
+        return response
+
+    Consent(app, purposes=[Purpose("analytics", cookies=[Cookie("_shop_analytics")])])
+
+    @app.after_request
+    def late(response: Any) -> Any:
+        response.set_cookie("_late_tracker", "1")
+        return response
+
+    app.add_url_rule("/", "index", lambda: "<html><body>x</body></html>")
+    names = [h.split("=", 1)[0] for h in app.test_client().get("/").headers.getlist("Set-Cookie")]
+    assert "_early_tracker" not in names and "_late_tracker" not in names and "_shop_analytics" not in names
