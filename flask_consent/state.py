@@ -135,24 +135,29 @@ class ConsentState:
     def reason(self) -> Reason | None:
         """Why the banner is shown, or None when it is not.
 
-        Only an answer the visitor gave in the banner (or the preferences) counts as having been asked: a
-        refusal the GPC signal made, or a just-in-time grant of a separate purpose (location, voice), leaves
-        a visitor who has never seen the banner's question, so they get the first-visit text.
+        Only an answer given in the banner or the preferences counts as having been asked. A refusal the GPC
+        signal made, or a just-in-time grant (a prompt grants one purpose and decides nothing else), leaves a
+        visitor who has never seen the banner's question: they get the first-visit text. A due purpose is
+        "changed" when the visitor decided an older version of it, or when they had answered the banner (a
+        refusal only the banner or preferences make) before it was added.
         """
-        if not self.needs_prompt:
+        due = self.due()
+        if not due:
             return None
-        answered = [
-            k for k, d in self.decisions.items()
-            if k not in self.registry.separate_keys and not (k in self.registry.gpc_keys and not d.granted)
-        ]
-        if not answered:
+        registry = self.registry
+        answers = {
+            k: d for k, d in self.decisions.items()
+            if k not in registry.separate_keys and not (k in registry.gpc_keys and not d.granted)
+        }
+        if not answers:
             return "first_visit"
         if self.expired:
             return "expired"
         if self.policy_changed:
             return "policy_changed"
-        # A purpose whose version changed, or one added since the visitor chose: either way what we do changed.
-        return "purpose_changed"
+        if any(p.key in self.decisions for p in due) or not all(d.granted for d in answers.values()):
+            return "purpose_changed"
+        return "first_visit"
 
     def split(self) -> tuple[list[str], list[str]]:
         """The purposes granted (necessary ones included) and those refused, in registry order."""

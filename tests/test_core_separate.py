@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import build_app, choose, shop_purposes
+from conftest import build_app, choose, csrf_token, shop_purposes
 
 from flask_consent import ConfigurationError, Purpose
 
@@ -41,3 +41,16 @@ def test_preferences_tick_grants_separate_purpose_explicitly(sep_client):  # C25
 def test_required_purpose_cannot_be_separate():
     with pytest.raises(ConfigurationError, match="both required and separate"):
         Purpose("necessary", required=True, separate=True)
+
+
+@pytest.mark.parametrize("purpose", ["location"])
+def test_a_just_in_time_grant_on_a_first_visit_keeps_the_first_visit_text(client, purpose):
+    """Allowing location through its prompt on a first visit is not a change of what the shop does: the
+    banner still greets the visitor as new, not "... has changed, so we are asking again"."""
+    token = csrf_token(client)
+    r = client.post("/consent", json={"action": "grant", "purposes": [purpose]}, headers={"X-CSRFToken": token})
+    assert r.status_code == 200
+    state = client.get("/consent/state").get_json()
+    assert state["banner_due"] is True and state["reason"] == "first_visit"
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-reason="first_visit"' in page and "has changed" not in page
