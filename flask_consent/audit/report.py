@@ -46,15 +46,17 @@ class AuditReport:
 
     @property
     def problems(self) -> list[str]:
-        """One line per problem: ``GET /path (visitors): what``, in the order they were found."""
+        """One line per problem: ``GET /path (visitors): what``, by path in visiting order."""
         grouped: dict[tuple[str, str], list[str]] = {}
         for f in self.findings:
             visitors = grouped.setdefault((f.path, f.message), [])
             if f.visitor not in visitors:
                 visitors.append(f.visitor)
+        order = {path: i for i, path in enumerate(self.paths)}
+        lines = sorted(grouped.items(), key=lambda item: order.get(item[0][0], len(order)))
         return [
             f"GET {path} ({', '.join(VISITORS.get(v, v) for v in visitors)}): {message}"
-            for (path, message), visitors in grouped.items()
+            for (path, message), visitors in lines
         ]
 
     @property
