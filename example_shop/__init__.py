@@ -95,9 +95,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(404, lambda e: (render_template("not_found.html"), 404))
 
     with app.app_context():
+        from .models import check_schema
         from .seed import seed
 
         db.create_all()
+        check_schema()
         seed(app)
     consent.store.init_db()  # type: ignore[attr-defined]
     _announce_logins(app)

@@ -16,8 +16,9 @@ bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(login_id: str) -> User | None:
+    """The member whose random ``login_id`` the session or remember cookie holds (see ``User``)."""
+    return db.session.scalar(db.select(User).where(User.login_id == login_id))
 
 
 @bp.route("/register", methods=["GET", "POST"])

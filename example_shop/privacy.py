@@ -46,8 +46,8 @@ def _member_id() -> int | None:
 
 
 def _consent_records() -> list[dict[str, Any]]:
-    member = _member_id()
-    records = _consent_ext().store.history(current_consent.subject_id, str(member) if member else None)
+    member = current_user.get_id() if current_user.is_authenticated else None
+    records = _consent_ext().store.history(current_consent.subject_id, member)
     return [r.to_dict() for r in records]
 
 
@@ -163,7 +163,7 @@ def cancel_account(user: User) -> None:
     consented but lose the user id (``store.unlink_user``) - they keep only the random subject id of the
     device's consent cookie, which names no one.
     """
-    uid = user.id
+    uid, login_id = user.id, user.get_id()
     subject = current_consent.subject_id
     for model in (Review, Favourite, PartnerShare, DataRequest):
         db.session.execute(db.delete(model).where(model.user_id == uid))
@@ -174,7 +174,7 @@ def cancel_account(user: User) -> None:
     )
     db.session.delete(user)
     db.session.commit()
-    _consent_ext().store.unlink_user(str(uid))
+    _consent_ext().store.unlink_user(login_id)
 
 
 @bp.post("/cancel")
