@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import struct
+import zlib
+
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from PIL import ImageFile
 
-from .conftest import token
+from example_shop.images import MAX_PIXELS
+
+from .conftest import decide, token
 
 PASSWORD = "correct horse battery"
 
@@ -53,3 +61,43 @@ def test_cookies_of_a_cancelled_account_do_not_sign_in_the_next_member(shop: Fla
         profile = replay.get("/account/")
         assert profile.status_code == 302, names  # sent to the sign-in page
         assert "Victim Chan" not in replay.get("/privacy/download").get_data(as_text=True)
+
+
+def _blank_png(width: int, height: int) -> bytes:
+    """A black 1-bit greyscale PNG of ``width``×``height``, compressed to a few kilobytes.
+
+    Written chunk by chunk with zlib, so that making a 13000×13000 bomb costs the test no memory either.
+    """
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    row = b"\x00" * (1 + (width + 7) // 8)  # filter byte "none", then the packed 1-bit pixels
+    packer = zlib.compressobj(9)
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("size", [(13000, 13000), (6000, 5000)])
+def test_photo_search_refuses_a_decompression_bomb_before_decoding(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:  # C25: the photo feature, kept safe
+    """A 13000×13000 PNG of ~20 KB decoded to ~860 MB; one just over the stated limit is refused as well."""
+    bomb = _blank_png(*size)
+    assert len(bomb) < 200_000 and size[0] * size[1] > MAX_PIXELS
+    decoded: list[object] = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda img: decoded.append(img) or real_load(img))
+    decide(client, "grant", "voice_photo_search")
+    r = client.post("/search/photo", data={"csrf_token": token(client, "/search/photo"),
+                                           "photo": (io.BytesIO(bomb), "bomb.png")})
+    assert r.status_code == 413
+    assert "too large" in r.get_data(as_text=True) and "25 megapixels" in r.get_data(as_text=True)
+    assert decoded == []
+
+
+def test_photo_search_still_reads_a_photo_within_the_limit(client: FlaskClient) -> None:
+    decide(client, "grant", "voice_photo_search")
+    r = client.post("/search/photo", data={"csrf_token": token(client, "/search/photo"),
+                                           "photo": (io.BytesIO(_blank_png(4000, 3000)), "night.png")})
+    assert r.status_code == 200 and "#000000" in r.get_data(as_text=True)
