@@ -1,4 +1,8 @@
-"""A deliberately leaky shop for the consent audit's tests: every problem the audit knows, once.
+"""Two shops for the consent audit's tests: a clean one, and a deliberately leaky one.
+
+The clean shop gates its third-party script and frame, sets an analytics cookie only for the extension to
+drop, deletes a cookie and lets a GPC visitor's first page write its one ``gpc`` record: none of that is a
+problem. The leaky shop has every problem the audit knows, once:
 
 * ``/`` sets an undeclared ``_tracker`` cookie on a visitor's first visit, loads an ungated script and a
   pixel from other hosts, and runs an ungated inline ad snippet that writes ``document.cookie`` and
@@ -79,4 +83,42 @@ def build_leaky_app(db: str, instance: str) -> Flask:
 
     Consent(app, purposes=shop_purposes()).store.init_db()  # type: ignore[attr-defined]
     app.wsgi_app = LegacyAnalytics(app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+CLEAN = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Clean shop</title>
+{{ consent_script("analytics", src="https://analytics.example/a.js") }}
+<script src="/static-like/app.js" data-local="yes"></script>
+</head><body><main><h1>Clean shop</h1><img src="/logo.png" alt="Logo">
+{{ consent_iframe("advertising", src="https://video.example/embed", title="Video") }}
+</main></body></html>"""
+
+
+def build_clean_app(db: str, instance: str) -> Flask:
+    app = Flask("clean_shop", instance_path=instance)
+    app.config.update(SECRET_KEY="clean-secret-key-0123456789abcdef", TESTING=True, CONSENT_DATABASE_URL=db)
+
+    @app.get("/")
+    def index() -> Any:
+        response = make_response(render_template_string(CLEAN))
+        # The extension drops these until their purposes are granted: what reaches no visitor is no problem.
+        response.set_cookie("_shop_analytics", "1")
+        response.set_cookie("recs_seen", "1")
+        return response
+
+    @app.get("/logout")
+    def logout() -> Any:
+        response = make_response(render_template_string(CLEAN))
+        response.delete_cookie("_tracker")
+        return response
+
+    @app.get("/items/<int:item>")
+    def item(item: int) -> str:
+        raise AssertionError("the audit visits no route that needs a URL parameter")
+
+    @app.post("/basket")
+    def basket() -> str:
+        raise AssertionError("the audit only sends GET")
+
+    Consent(app, purposes=shop_purposes()).store.init_db()  # type: ignore[attr-defined]
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -144,6 +145,12 @@ def run_audit(app: Flask, paths: Iterable[str] | None = None) -> AuditReport:
     page to page, as a browser would. Cookies are judged as the visitor receives them, after the extension's
     own filter: a cookie the extension drops never reaches anyone and is not a problem.
     """
+    # Flask reuses an app context already pushed for this app (``flask`` commands, a test's fixture), so
+    # every request would share one ``g``; an empty context gives each request its own, as in production.
+    return contextvars.Context().run(_run_audit, app, paths)
+
+
+def _run_audit(app: Flask, paths: Iterable[str] | None) -> AuditReport:
     registry = registry_of(app)
     prefix = consent_prefix(app)
     ignore = own_cookies(app)
