@@ -191,3 +191,15 @@ def test_plugin_imports_neither_playwright_nor_runs_anything() -> None:
 def test_audit_inside_an_app_context_gives_each_request_its_own(clean: Flask, consent_audit: Audit) -> None:
     with clean.app_context():
         consent_audit(clean).assert_clean()
+
+
+def test_reads_log_pages_may_read_but_not_write(leaky: Flask, consent_audit: Audit) -> None:
+    problems = consent_audit(leaky, reads_log=["/stats"]).problems
+    assert not [p for p in problems if "database statement" in p]
+    write = "INSERT INTO consent_records (id) VALUES (?)"
+    assert _statement_problem(["SELECT 1", write], may_record_gpc=False, may_read=True) is not None
+
+
+def test_scan_reads_log_option(leaky: Flask) -> None:
+    result = leaky.test_cli_runner().invoke(args=["consent", "scan", "--reads-log", "/stats"])
+    assert result.exit_code == 1 and "database statement" not in result.stdout

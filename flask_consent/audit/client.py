@@ -90,10 +90,11 @@ class PageView:
     markup: PageMarkup | None = None
 
 
-def _statement_problem(statements: list[str], may_record_gpc: bool) -> str | None:
+def _statement_problem(statements: list[str], may_record_gpc: bool, may_read: bool = False) -> str | None:
     """A page view may run no statement on the consent log, except the one ``gpc`` record written the first
-    time a visitor's Global Privacy Control signal is honoured."""
-    rest = list(statements)
+    time a visitor's Global Privacy Control signal is honoured, and reads on a page the shop names as one
+    that shows visitors their own records (``reads_log``)."""
+    rest = [s for s in statements if not (may_read and s.lstrip().upper().startswith("SELECT"))]
     if may_record_gpc:
         inserts = [s for s in rest if s.lstrip().upper().startswith("INSERT")]
         if inserts:
@@ -105,7 +106,7 @@ def _statement_problem(statements: list[str], may_record_gpc: bool) -> str | Non
 
 
 def _view(client: FlaskClient, visitor: str, path: str, log: StatementLog, may_record_gpc: bool,
-          ignore: frozenset[str], report: AuditReport) -> PageView:
+          may_read: bool, ignore: frozenset[str], report: AuditReport) -> PageView:
     view = PageView(path)
     with log.page_view() as statements:
         try:
@@ -113,7 +114,7 @@ def _view(client: FlaskClient, visitor: str, path: str, log: StatementLog, may_r
         except Exception as exc:  # noqa: BLE001 - a view that raises (TESTING propagates it) is a 500
             report.add(visitor, path, f"answered 500: the view raised {type(exc).__name__}: {exc}")
             return view
-    problem = _statement_problem(statements, may_record_gpc)
+    problem = _statement_problem(statements, may_record_gpc, may_read)
     if problem:
         report.add(visitor, path, problem)
     if response.status_code >= 500:
@@ -137,20 +138,23 @@ def _reject_all(client: FlaskClient, prefix: str, report: AuditReport) -> None:
         report.add("reject_all", prefix, f'"Reject all" failed: POST {prefix} answered {response.status_code}')
 
 
-def run_audit(app: Flask, paths: Iterable[str] | None = None) -> AuditReport:
+def run_audit(app: Flask, paths: Iterable[str] | None = None, *, reads_log: Iterable[str] = ()) -> AuditReport:
     """Visit the app as a first visitor, after "Reject all" and with ``Sec-GPC: 1``, and report each
     cookie, third-party tag, consent-log statement, 5xx answer and missing consent control found.
 
     The first visitor lands on every page with an empty cookie jar; the other two keep their cookies from
     page to page, as a browser would. Cookies are judged as the visitor receives them, after the extension's
     own filter: a cookie the extension drops never reaches anyone and is not a problem.
+
+    ``reads_log`` names pages that show a visitor their own consent records (a privacy centre): reading the
+    log there is their job, so only writes are reported on them.
     """
     # Flask reuses an app context already pushed for this app (``flask`` commands, a test's fixture), so
     # every request would share one ``g``; an empty context gives each request its own, as in production.
-    return contextvars.Context().run(_run_audit, app, paths)
+    return contextvars.Context().run(_run_audit, app, paths, frozenset(reads_log))
 
 
-def _run_audit(app: Flask, paths: Iterable[str] | None) -> AuditReport:
+def _run_audit(app: Flask, paths: Iterable[str] | None, reads_log: frozenset[str]) -> AuditReport:
     registry = registry_of(app)
     prefix = consent_prefix(app)
     ignore = own_cookies(app)
@@ -168,7 +172,8 @@ def _run_audit(app: Flask, paths: Iterable[str] | None) -> AuditReport:
                 assert shared is not None
                 _reject_all(shared, prefix, report)
             views = [
-                _view(shared or app.test_client(), visitor, path, log, visitor == "gpc" and i == 0, ignore, report)
+                _view(shared or app.test_client(), visitor, path, log, visitor == "gpc" and i == 0,
+                      path in reads_log, ignore, report)
                 for i, path in enumerate(report.paths)
             ]
             granted = granted_keys(_state(shared or app.test_client(), prefix))

@@ -18,10 +18,12 @@ EXIT_PROBLEMS = 1
 @click.command("scan", epilog="Exit codes: 0 clean, 1 problems found, 2 usage error.")
 @click.argument("paths", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--reads-log", "reads_log", multiple=True, metavar="PATH",
+              help="A page that shows visitors their own consent records: reading the log there is no problem.")
 @click.option("--browser", is_flag=True,
               help="Also walk the app in headless Chromium (needs the 'scan' extra: Playwright).")
 @with_appcontext
-def scan_command(paths: tuple[str, ...], as_json: bool, browser: bool) -> None:
+def scan_command(paths: tuple[str, ...], as_json: bool, reads_log: tuple[str, ...], browser: bool) -> None:
     """Audit the app as a first visitor, after "Reject all" and with Sec-GPC: 1.
 
     Visits every GET route without URL parameters, plus PATHS, and prints one problem per line: cookies no
@@ -30,7 +32,7 @@ def scan_command(paths: tuple[str, ...], as_json: bool, browser: bool) -> None:
     banner or the "Privacy choices" control.
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    report = run_audit(app, paths)
+    report = run_audit(app, paths, reads_log=reads_log)
     if browser:
         try:
             from .browser import run_browser_audit

@@ -21,11 +21,11 @@ AuditRunner = Callable[..., "AuditReport"]
 
 @pytest.fixture
 def consent_audit() -> AuditRunner:
-    """``consent_audit(app, paths=None)`` audits ``app`` and returns the report; call
+    """``consent_audit(app, paths=None, *, reads_log=())`` audits ``app`` and returns the report; call
     ``report.assert_clean()`` to fail the test with every problem listed."""
     from .client import run_audit
 
-    def audit(app: Flask, paths: Iterable[str] | None = None) -> AuditReport:
-        return run_audit(app, paths)
+    def audit(app: Flask, paths: Iterable[str] | None = None, *, reads_log: Iterable[str] = ()) -> AuditReport:
+        return run_audit(app, paths, reads_log=reads_log)
 
     return audit
