@@ -24,6 +24,7 @@ from .i18n import LANGUAGES, current_locale, select_locale, tr
 from .purposes import PURPOSES, SHOP_NAME
 from .retention import init_cli
 from .security import init_csp
+from .throttle import LoginThrottle
 
 #: The version of the privacy policy (``/privacy/policy``); bumping it asks every visitor again.
 POLICY_VERSION = "2026-11"
@@ -73,6 +74,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
+    LoginThrottle(app)
     csrf.init_app(app)
     consent = Consent(app, purposes=PURPOSES)
 

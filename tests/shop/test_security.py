@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from PIL import ImageFile
 
 from example_shop.images import MAX_PIXELS
+from example_shop.seed import DEMO_ADMIN, DEMO_MEMBER, demo_logins
 
 from .conftest import decide, token
 
@@ -101,3 +102,29 @@ def test_photo_search_still_reads_a_photo_within_the_limit(client: FlaskClient) 
     r = client.post("/search/photo", data={"csrf_token": token(client, "/search/photo"),
                                            "photo": (io.BytesIO(_blank_png(4000, 3000)), "night.png")})
     assert r.status_code == 200 and "#000000" in r.get_data(as_text=True)
+
+
+def _attempts(client: FlaskClient, email: str, password: str, times: int, address: str) -> list[int]:
+    csrf = token(client, "/account/login")
+    return [client.post("/account/login", data={"csrf_token": csrf, "email": email, "password": password},
+                        environ_base={"REMOTE_ADDR": address}).status_code for _ in range(times)]
+
+
+def test_guessing_a_password_is_throttled(shop: Flask) -> None:
+    """60 wrong passwords in a few seconds were all answered 200; now the 11th and later are refused."""
+    guesser = shop.test_client()
+    codes = _attempts(guesser, DEMO_MEMBER, "wrong password", 60, "203.0.113.7")
+    assert codes[:10] == [200] * 10 and set(codes[10:]) == {429}
+    refused = guesser.post("/account/login", data={
+        "csrf_token": token(guesser, "/account/login"), "email": DEMO_MEMBER,
+        "password": demo_logins(shop)[DEMO_MEMBER]}, environ_base={"REMOTE_ADDR": "203.0.113.7"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0  # even the right password waits
+    assert "Too many wrong passwords" in refused.get_data(as_text=True)
+    assert _sign_in(shop.test_client(), DEMO_ADMIN, demo_logins(shop)[DEMO_ADMIN]) == 303  # others are unaffected
+
+
+def test_spraying_many_accounts_from_one_address_is_throttled(shop: Flask) -> None:
+    client = shop.test_client()
+    codes = [code for n in range(6) for code in _attempts(client, f"guess{n}@example.test", "hunter2", 10,
+                                                           "198.51.100.9")]
+    assert codes.count(200) == 50 and codes.count(429) == 10
