@@ -31,9 +31,10 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from types import MappingProxyType
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from babel.support import NullTranslations, Translations
-from flask import current_app, has_app_context, request
+from flask import Flask, current_app, has_app_context, request
 
 #: The bundled locales (the tags that ``lang`` attributes and records carry); apps may add more.
 LOCALES: tuple[str, ...] = ("en", "zh-HK", "zh-CN")
@@ -108,6 +109,8 @@ _LOCALE_DIR = re.compile(r"[A-Za-z]{2,3}(?:_[A-Za-z0-9]{2,8})*")
 # one entry per (directories, locale) an app really serves, and one listing per set of directories.
 _strings: dict[tuple[tuple[str, ...], str], Mapping[str, str]] = {}
 _added: dict[tuple[str, ...], tuple[str, ...]] = {}
+# Each app's directories, read from its config on first use; an app that is dropped drops its entry.
+_app_directories: WeakKeyDictionary[Flask, tuple[str, ...]] = WeakKeyDictionary()
 
 
 def _builtin(parts: list[str]) -> str | None:
@@ -151,18 +154,22 @@ def _directories() -> tuple[str, ...]:
 
     ``CONSENT_TRANSLATION_DIRECTORIES`` when set, else Flask-Babel's ``BABEL_TRANSLATION_DIRECTORIES`` (read
     the way Flask-Babel reads it: ``;``-separated, relative to the app's root path, ``translations`` by
-    default), so a shop on Flask-Babel drops its ``flask_consent`` catalogs next to its own.
+    default), so a shop on Flask-Babel drops its ``flask_consent`` catalogs next to its own. Like the rest of
+    the extension's settings it is read once per app, on first use, and kept while the app lives.
     """
     if not has_app_context():
         return ()
-    config = current_app.config
-    dirs = config.get("CONSENT_TRANSLATION_DIRECTORIES")
-    if dirs is None:
-        dirs = config.get("BABEL_TRANSLATION_DIRECTORIES", "translations")
-    if isinstance(dirs, (str, os.PathLike)):
-        dirs = str(dirs).split(";")
-    root = current_app.root_path
-    return tuple(os.path.join(root, os.fspath(d)) for d in dirs if d)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app itself: the key
+    found = _app_directories.get(app)
+    if found is None:
+        config = app.config
+        dirs = config.get("CONSENT_TRANSLATION_DIRECTORIES")
+        if dirs is None:
+            dirs = config.get("BABEL_TRANSLATION_DIRECTORIES", "translations")
+        if isinstance(dirs, (str, os.PathLike)):
+            dirs = str(dirs).split(";")
+        found = _app_directories[app] = tuple(os.path.join(app.root_path, os.fspath(d)) for d in dirs if d)
+    return found
 
 
 def _added_locales(directories: tuple[str, ...]) -> tuple[str, ...]:
