@@ -20,7 +20,7 @@ from werkzeug.serving import is_running_from_reloader
 from flask_consent import Consent
 
 from .extensions import csrf, db, login_manager
-from .i18n import LANGUAGES, current_locale, select_locale, tr
+from .i18n import init_i18n, select_locale
 from .purposes import PURPOSES, SHOP_NAME
 from .retention import init_cli
 from .security import init_csp
@@ -93,7 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     connect_withdrawal(app)
     init_cli(app)
 
-    app.jinja_env.globals.update(tr=tr, LANGUAGES=LANGUAGES, current_locale=current_locale)
+    init_i18n(app)
     app.register_error_handler(404, lambda e: (render_template("not_found.html"), 404))
 
     with app.app_context():
