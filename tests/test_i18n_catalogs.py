@@ -165,3 +165,14 @@ def test_the_bundled_catalogs_are_complete_compiled_and_up_to_date():
             assert text, (locale, key)
             assert re.findall(r"{\w*}", text) == re.findall(r"{\w*}", english), (locale, key)
         assert _messages(mo) == translated, f"{locale}: run pybabel compile -D flask_consent -d {CATALOGS}"
+
+
+def test_each_app_gets_its_own_catalogs_in_one_process(bg_app, sqlite_url, tmp_path):
+    """The kept strings are per (directories, locale): an app without the Bulgarian catalog never gets the
+    Bulgarian texts another app in the same process loaded, whichever asks first."""
+    plain = build_app(sqlite_url, str(tmp_path / "plain"), CONSENT_TRANSLATION_DIRECTORIES=[str(tmp_path / "x")])
+    headers = {"Accept-Language": "bg"}
+    for _ in range(2):
+        assert "Приеми всички" in bg_app.test_client().get("/", headers=headers).get_data(as_text=True)
+        html = plain.test_client().get("/", headers=headers).get_data(as_text=True)
+        assert "Приеми всички" not in html and "Accept all" in html
