@@ -141,11 +141,13 @@ class BrowsingEvent(db.Model):  # type: ignore[name-defined,misc]
 
 
 class AnalyticsEvent(db.Model):  # type: ignore[name-defined,misc]
-    """A page-view beacon of the analytics stand-in, keyed by its ``_shop_analytics`` cookie id."""
+    """A page-view beacon of the analytics stand-in, keyed by its ``_shop_analytics`` cookie id and, when a
+    member was signed in, by the member (so that cancelling the account finds the views of every device)."""
 
     __tablename__ = "analytics_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     visitor: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
     path: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -7,6 +7,8 @@ import base64
 import secrets
 
 from flask import Blueprint, jsonify, make_response, render_template, request
+from flask_login import current_user
+from sqlalchemy import ColumnElement
 from werkzeug.wrappers import Response
 
 from flask_consent import consent_required, current_consent
@@ -22,6 +24,15 @@ LIVE_COOKIE = "_live_viewer"
 _GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 
 
+def analytics_of(member: int | None) -> ColumnElement[bool]:
+    """The page views of this browser (its analytics cookie) and of the signed-in ``member`` on any device."""
+    visitor = request.cookies.get(ANALYTICS_COOKIE)
+    who = [AnalyticsEvent.visitor == visitor] if visitor else []
+    if member:
+        who.append(AnalyticsEvent.user_id == member)
+    return db.or_(db.false(), *who)
+
+
 @bp.post("/collect")
 @consent_required("analytics")
 def collect() -> Response:
@@ -34,7 +45,8 @@ def collect() -> Response:
     if not visitor or len(visitor) > 64:
         visitor = secrets.token_urlsafe(16)
     purge_analytics()
-    db.session.add(AnalyticsEvent(visitor=visitor, path=path[:200]))
+    member = current_user.id if current_user.is_authenticated else None
+    db.session.add(AnalyticsEvent(visitor=visitor, user_id=member, path=path[:200]))
     db.session.commit()
     response = jsonify(ok=True)
     response.set_cookie(ANALYTICS_COOKIE, visitor, max_age=int(ANALYTICS.total_seconds()),

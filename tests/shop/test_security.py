@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import struct
 import zlib
 
@@ -11,7 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import ImageFile
 
+from example_shop.extensions import db
 from example_shop.images import MAX_PIXELS
+from example_shop.models import AnalyticsEvent
 from example_shop.seed import DEMO_ADMIN, DEMO_MEMBER, demo_logins
 
 from .conftest import decide, token
@@ -128,3 +131,24 @@ def test_spraying_many_accounts_from_one_address_is_throttled(shop: Flask) -> No
     codes = [code for n in range(6) for code in _attempts(client, f"guess{n}@example.test", "hunter2", 10,
                                                            "198.51.100.9")]
     assert codes.count(200) == 50 and codes.count(429) == 10
+
+
+def test_cancelling_an_account_removes_its_analytics_page_views(shop: Flask) -> None:
+    """Page views stayed behind after cancelling (``/account/``, ``/orders/7``), and the download still gave them."""
+    phone, laptop = shop.test_client(), shop.test_client()
+    _register(phone, "lam@example.test", "Lam Wing")
+    assert _sign_in(laptop, "lam@example.test") == 303
+    for device, path in ((phone, "/account/"), (phone, "/orders/7"), (laptop, "/account/security")):
+        decide(device, "accept_all")
+        beacon = device.post("/tp/collect", json={"path": path}, headers={"X-CSRFToken": token(device)})
+        assert beacon.status_code == 200
+    views = {v["path"] for v in json.loads(phone.get("/privacy/download").data)["analytics_page_views"]}
+    assert views == {"/account/", "/orders/7", "/account/security"}  # both devices' views are the member's data
+
+    cancel = phone.post("/privacy/cancel", data={"csrf_token": token(phone, "/privacy"), "password": PASSWORD,
+                                                 "confirm": "y"})
+    assert cancel.status_code == 303
+    assert any(h.startswith("_shop_analytics=;") for h in cancel.headers.getlist("Set-Cookie"))
+    with shop.app_context():
+        assert db.session.scalars(db.select(AnalyticsEvent.path)).all() == []
+    assert json.loads(phone.get("/privacy/download").data)["analytics_page_views"] == []
