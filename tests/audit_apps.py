@@ -1,7 +1,7 @@
 """Two shops for the consent audit's tests: a clean one, and a deliberately leaky one.
 
 The clean shop gates its third-party script and frame, sets an analytics cookie only for the extension to
-drop, deletes a cookie and lets a GPC visitor's first page write its one ``gpc`` record: none of that is a
+drop, deletes a cookie, offers a download and lets a GPC visitor's first page write its one ``gpc`` record: none of that is a
 problem. The leaky shop has every problem the audit knows, once:
 
 * ``/`` sets an undeclared ``_tracker`` cookie on a visitor's first visit, loads an ungated script and a
@@ -110,6 +110,13 @@ def build_clean_app(db: str, instance: str) -> Flask:
     def logout() -> Any:
         response = make_response(render_template_string(CLEAN))
         response.delete_cookie("_tracker")
+        return response
+
+    @app.get("/export")
+    def export() -> Any:
+        response = make_response('{"orders": []}')
+        response.headers["Content-Disposition"] = "attachment; filename=orders.json"
+        response.mimetype = "application/json"
         return response
 
     @app.get("/items/<int:item>")

@@ -46,7 +46,8 @@ def problem_on(problems: list[str], path: str, *words: str) -> str:
 
 def test_undeclared_tracker_cookie_on_first_visit_is_named(leaky_problems: list[str]) -> None:
     line = problem_on(leaky_problems, "/", "'_tracker'")
-    assert line == "GET / (first visit, after Reject all, Sec-GPC: 1): sets cookie '_tracker', which no purpose declares"
+    assert line == ("GET / (first visit, after Reject all, Sec-GPC: 1): "
+                    "sets cookie '_tracker', which no purpose declares")
 
 
 def test_analytics_cookie_after_reject_all_names_cookie_and_purpose(leaky_problems: list[str]) -> None:
@@ -106,7 +107,7 @@ def test_report_to_dict_is_json(leaky: Flask, consent_audit: Audit) -> None:
 def test_clean_shop_is_clean(clean: Flask, consent_audit: Audit) -> None:
     report = consent_audit(clean)
     report.assert_clean()
-    assert report.paths == ["/", "/logout"]
+    assert report.paths == ["/", "/logout", "/export"]
 
 
 def test_gpc_first_page_may_write_its_one_gpc_record(clean: Flask, consent_audit: Audit) -> None:
@@ -124,7 +125,7 @@ def test_statements_beyond_the_one_gpc_record_are_problems() -> None:
 
 
 def test_paths_skip_consent_endpoints_static_and_parameters_and_add_extra(clean: Flask) -> None:
-    assert audit_paths(clean, ["/items/3", "/"]) == ["/", "/logout", "/items/3"]
+    assert audit_paths(clean, ["/items/3", "/"]) == ["/", "/logout", "/export", "/items/3"]
 
 
 def test_extra_paths_are_visited(leaky: Flask, consent_audit: Audit) -> None:
@@ -156,7 +157,7 @@ def test_scan_json(leaky: Flask) -> None:
 def test_scan_clean_exits_0(clean: Flask) -> None:
     result = clean.test_cli_runner().invoke(args=["consent", "scan"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == "No problems found: 2 path(s), 3 visitors.\n"
+    assert result.stdout == "No problems found: 3 path(s), 3 visitors.\n"
 
 
 def test_scan_visits_extra_paths(clean: Flask) -> None:

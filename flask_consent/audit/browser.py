@@ -22,7 +22,7 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response as PlaywrightResponse
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from .client import JSON, REJECT_ALL, audit_paths, consent_prefix
 from .cookies import Registry, cookie_problem, granted_keys, own_cookies, registry_of, set_cookie_names
@@ -37,10 +37,17 @@ _STORAGE_KEYS = "() => [Object.keys(window.localStorage), Object.keys(window.ses
 _GPC_SCRIPT = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """Keeps the server's access log out of the report."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        return None
+
+
 @contextmanager
 def serve(app: Flask) -> Iterator[str]:
     """Serve ``app`` on a free loopback port in a thread for the duration of the block; yields its URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -115,7 +122,9 @@ class _Visitor:
         try:
             self.page.goto(self.base + path, wait_until="load")
         except PlaywrightError as exc:
-            report.add(self.name, path, f"could not be loaded in Chromium: {str(exc).splitlines()[0]}")
+            # Playwright's goto fails this way on an attachment (a data download): no page, nothing ran.
+            if "Download is starting" not in str(exc):
+                report.add(self.name, path, f"could not be loaded in Chromium: {str(exc).splitlines()[0]}")
             return []
         for url in dict.fromkeys(self.requested):
             report.add(self.name, path, f"requested {url} from another host before consent (the audit blocked it)")
@@ -157,15 +166,24 @@ def _walk(browser: Browser, visitor: str, base: str, paths: list[str], app: Flas
             report.add(visitor, path, problem)
 
 
-def run_browser_audit(app: Flask, paths: Iterable[str] | None = None) -> AuditReport:
+def run_browser_audit(app: Flask, paths: Iterable[str] | None = None, browser: Browser | None = None) -> AuditReport:
     """Serve ``app`` on loopback and walk it in headless Chromium as the three visitors of :func:`run_audit`,
-    reporting scripted cookies, web storage and requests to other hosts."""
+    reporting scripted cookies, web storage and requests to other hosts.
+
+    ``browser`` is a Chromium already running (a test's, from pytest-playwright); without it one is launched
+    and closed again.
+    """
     report = AuditReport(paths=audit_paths(app, paths), browser=True)
-    with serve(app) as base, sync_playwright() as playwright:
-        browser = launch(playwright)
-        try:
+    with serve(app) as base:
+        if browser is not None:
             for visitor in VISITORS:
                 _walk(browser, visitor, base, report.paths, app, report)
-        finally:
-            browser.close()
+            return report
+        with sync_playwright() as playwright:
+            own = launch(playwright)
+            try:
+                for visitor in VISITORS:
+                    _walk(own, visitor, base, report.paths, app, report)
+            finally:
+                own.close()
     return report
