@@ -23,7 +23,7 @@ from .extensions import csrf, db, login_manager
 from .i18n import init_i18n, select_locale
 from .purposes import PURPOSES, SHOP_NAME
 from .retention import init_cli
-from .security import init_csp
+from .security import init_csp, protect_database_files
 from .throttle import LoginThrottle
 
 #: The version of the privacy policy (``/privacy/policy``); bumping it asks every visitor again.
@@ -70,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     init_csp(app)
+    protect_database_files(app)
 
     db.init_app(app)
     login_manager.init_app(app)

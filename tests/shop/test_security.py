@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import io
 import json
+import stat
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import ImageFile
 
+from example_shop import create_app
 from example_shop.extensions import db
 from example_shop.images import MAX_PIXELS
 from example_shop.models import AnalyticsEvent
 from example_shop.seed import DEMO_ADMIN, DEMO_MEMBER, demo_logins
 
-from .conftest import decide, token
+from .conftest import FAST_HASH, decide, token
 
 PASSWORD = "correct horse battery"
 
@@ -152,3 +155,21 @@ def test_cancelling_an_account_removes_its_analytics_page_views(shop: Flask) -> 
     with shop.app_context():
         assert db.session.scalars(db.select(AnalyticsEvent.path)).all() == []
     assert json.loads(phone.get("/privacy/download").data)["analytics_page_views"] == []
+
+
+def _modes(instance: Path) -> dict[str, int]:
+    return {f.name: stat.S_IMODE(f.stat().st_mode) for f in instance.iterdir() if ".db" in f.name}
+
+
+def test_databases_are_readable_by_the_shop_only(tmp_path: Path) -> None:
+    """``shop.db`` and ``consent.db`` (names, addresses, orders) were created 0644, world-readable."""
+    instance = tmp_path / "fresh"
+    shop = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SHOP_PASSWORD_METHOD": FAST_HASH})
+    decide(shop.test_client(), "reject_all")  # a write to the consent log, with its -wal and -shm files
+    modes = _modes(instance)
+    assert {"shop.db", "consent.db", "consent.db-wal"} <= set(modes) and set(modes.values()) == {0o600}, modes
+
+    for name in modes:  # a database left world-readable by an older shop is tightened at start-up
+        (instance / name).chmod(0o644)
+    create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SHOP_PASSWORD_METHOD": FAST_HASH})
+    assert set(_modes(instance).values()) == {0o600}
