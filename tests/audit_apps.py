@@ -1,8 +1,8 @@
 """Two shops for the consent audit's tests: a clean one, and a deliberately leaky one.
 
 The clean shop gates its third-party script and frame, sets an analytics cookie only for the extension to
-drop, deletes a cookie, offers a download and lets a GPC visitor's first page write its one ``gpc`` record: none of that is a
-problem. The leaky shop has every problem the audit knows, once:
+drop, deletes a cookie, offers a download and lets a GPC visitor's first page write its one ``gpc``
+record: none of that is a problem. The leaky shop has every problem the audit knows, once:
 
 * ``/`` sets an undeclared ``_tracker`` cookie on a visitor's first visit, loads an ungated script and a
   pixel from other hosts, and runs an ungated inline ad snippet that writes ``document.cookie`` and
