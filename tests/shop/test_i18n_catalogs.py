@@ -173,3 +173,61 @@ def test_english_stays_the_source_language(shop: Flask, client: FlaskClient) -> 
     set_language(client, "zh-HK")
     html = client.get("/privacy/policy").get_data(as_text=True)
     assert "What we need to run the shop" not in html and 'lang="zh-HK"' in html
+
+
+# Checkout: plurals come from the catalogs (ngettext), and a detour to the privacy choices loses nothing.
+
+
+def add_one(client: FlaskClient, slug: str = "egg-rolls-tin") -> None:
+    r = client.post(f"/cart/{slug}", data={"csrf_token": token(client), "quantity": "1", "add": "1"})
+    assert r.status_code == 303
+
+
+def test_checkout_counts_items_in_singular_and_plural(shop: Flask, client: FlaskClient) -> None:
+    login(client, shop)
+    add_one(client)
+    assert "1 item, total HK$128.00." in client.get("/checkout").get_data(as_text=True)
+    add_one(client, "tea-pot")
+    assert "2 items, total HK$326.00." in client.get("/checkout").get_data(as_text=True)
+    set_language(client, "zh-HK")
+    assert "2 件貨品，總額 HK$326.00。" in client.get("/checkout").get_data(as_text=True)
+
+
+def test_detour_to_privacy_choices_keeps_the_typed_delivery_details(shop: Flask, client: FlaskClient) -> None:
+    login(client, shop)
+    add_one(client)
+    typed = {"consignee": "Wong Siu Mei", "address": "Flat 5B, 1 Test Road, Sha Tin", "phone": "+852 6000 1234"}
+    r = client.post("/checkout", data={"csrf_token": token(client, "/checkout"), "detour": "privacy-choices",
+                                       **typed})
+    assert r.status_code == 303 and r.headers["Location"] == "/consent/preferences?next=/checkout"
+    decide(client, "grant", "third_party_sharing")
+    html = client.get("/checkout").get_data(as_text=True)
+    assert "Share this order" in html
+    for value in typed.values():
+        assert value in html
+    r = client.post("/checkout", data={"csrf_token": token(client, "/checkout"), "share_with_partner": "y", **typed})
+    order = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'data-shared="yes"' in order
+    for field, value in typed.items():
+        assert f'data-field="{field}">{value}</dd>' in order
+    add_one(client)
+    assert "Wong Siu Mei" not in client.get("/checkout").get_data(as_text=True)  # the draft went with the order
+
+
+def test_kept_delivery_details_leave_with_the_member(shop: Flask, client: FlaskClient) -> None:
+    login(client, shop)
+    add_one(client)
+    client.post("/checkout", data={"csrf_token": token(client, "/checkout"), "detour": "privacy-choices",
+                                   "consignee": "Wong Siu Mei", "address": "Flat 5B, 1 Test Road", "phone": ""})
+    client.post("/account/logout", data={"csrf_token": token(client)})
+    with client.session_transaction() as session:
+        assert "checkout_draft" not in session
+
+
+def test_detour_needs_the_csrf_token(shop: Flask, client: FlaskClient) -> None:
+    login(client, shop)
+    add_one(client)
+    r = client.post("/checkout", data={"detour": "privacy-choices", "consignee": "X", "address": "Y", "phone": "1"})
+    assert r.status_code == 400
+    with client.session_transaction() as session:
+        assert "checkout_draft" not in session
