@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from conftest import LiveServer
 from flask import Flask, make_response, render_template_string
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from .conftest import Shop, build_test_shop
 
@@ -48,7 +48,8 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Hostile shop</title>
 <link rel="stylesheet" href="/t/{{ sheet }}.css"></head>
 <body><header><nav aria-label="Shop"><a href="/">Home</a></nav></header>
-<main><h1>Hostile shop</h1>{% for i in range(40) %}<p><a href="/?d={{ i }}">Department {{ i }}</a></p>{% endfor %}</main>
+<main><h1>Hostile shop</h1>
+{%- for i in range(40) %}<p><a href="/?d={{ i }}">Department {{ i }}</a></p>{% endfor %}</main>
 <footer><p>Harbour Goods</p>{% if where == "footer" %}{{ consent_banner() }}{% endif %}</footer>
 {#- "late": the shop's stylesheet linked once more after the banner and its own stylesheet #}
 {%- if where == "late" %}{{ consent_banner() }}<link rel="stylesheet" href="/t/{{ sheet }}.css">{% endif %}
