@@ -23,7 +23,7 @@ from .extensions import csrf, db, login_manager
 from .i18n import init_i18n, select_locale
 from .purposes import PURPOSES, SHOP_NAME
 from .retention import init_cli
-from .security import init_csp, protect_database_files
+from .security import init_security, protect_database_files
 from .throttle import LoginThrottle
 
 #: The version of the privacy policy (``/privacy/policy``); bumping it asks every visitor again.
@@ -69,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    init_csp(app)
+    init_security(app)
     protect_database_files(app)
 
     db.init_app(app)
@@ -79,10 +79,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     consent = Consent(app, purposes=PURPOSES)
 
-    from . import account, admin, nearby, privacy, search, shop, thirdparty
+    from . import account, admin, nearby, privacy, search, security, shop, thirdparty
     from .withdrawal import connect_withdrawal
 
-    for module in (shop, account, privacy, admin, nearby, search, thirdparty):
+    for module in (shop, account, privacy, admin, nearby, search, thirdparty, security):
         app.register_blueprint(module.bp)
     from flask_consent.dashboard import make_dashboard
 

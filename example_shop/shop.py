@@ -15,12 +15,13 @@ from werkzeug.wrappers import Response
 
 from flask_consent import consent_required, current_consent
 
-from .extensions import db
+from .extensions import csrf, db
 from .forms import CartForm, CheckoutForm, ReviewForm, SimpleForm, local_path
 from .i18n import LANGUAGES
 from .images import product_svg
 from .models import Favourite, Order, OrderLine, PartnerShare, Product, Review
 from .recommendations import RECENT_COOKIE, bestsellers, personalised, recent_cookie_value, recent_ids, record_view
+from .security import same_origin_post, secure_cookies
 from .seed import CATEGORIES
 
 bp = Blueprint("shop", __name__)
@@ -80,7 +81,7 @@ def product(slug: str) -> Response:
     ))
     if current_consent.granted("recommendations"):
         response.set_cookie(RECENT_COOKIE, recent_cookie_value(item.id), max_age=30 * 86400, httponly=True,
-                            samesite="Lax", secure=request.is_secure)
+                            samesite="Lax", secure=secure_cookies())
     return response
 
 
@@ -254,10 +255,14 @@ def order(order_id: int) -> str:
 
 
 @bp.post("/lang")
+@csrf.exempt
 def set_language() -> Response:
-    """The language switch: keeps the choice in the session (a necessary cookie) for the whole shop."""
-    if not SimpleForm().validate_on_submit():
-        abort(400)
+    """The language switch: keeps the choice in the session (a necessary cookie) for the whole shop.
+
+    It is on every page, so it carries no CSRF token (that would set a session cookie on every page view);
+    a post from another site is refused by its ``Origin`` and ``Sec-Fetch-Site`` instead.
+    """
+    same_origin_post()
     lang = request.form.get("lang", "")
     if lang in LANGUAGES:
         session["lang"] = lang

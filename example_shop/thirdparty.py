@@ -16,6 +16,7 @@ from flask_consent import consent_required, current_consent
 from .extensions import db
 from .models import AnalyticsEvent
 from .retention import ANALYTICS, purge_analytics
+from .security import secure_cookies
 
 bp = Blueprint("thirdparty", __name__, url_prefix="/tp")
 ANALYTICS_COOKIE = "_shop_analytics"
@@ -50,7 +51,7 @@ def collect() -> Response:
     db.session.commit()
     response = jsonify(ok=True)
     response.set_cookie(ANALYTICS_COOKIE, visitor, max_age=int(ANALYTICS.total_seconds()),
-                        httponly=True, samesite="Lax", secure=request.is_secure)
+                        httponly=True, samesite="Lax", secure=secure_cookies())
     return response
 
 
@@ -62,7 +63,7 @@ def pixel() -> Response:
     response.headers["Cache-Control"] = "no-store"
     if current_consent.granted("advertising") and not request.cookies.get(ADS_COOKIE):
         response.set_cookie(ADS_COOKIE, secrets.token_urlsafe(12), max_age=90 * 86400, httponly=True,
-                            samesite="Lax", secure=request.is_secure)
+                            samesite="Lax", secure=secure_cookies())
     return response
 
 
@@ -73,5 +74,5 @@ def live() -> Response:
     response = make_response(render_template("thirdparty/live.html"))
     if not request.cookies.get(LIVE_COOKIE):
         response.set_cookie(LIVE_COOKIE, secrets.token_urlsafe(8), httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+                            secure=secure_cookies())
     return response

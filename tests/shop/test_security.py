@@ -8,7 +8,9 @@ import stat
 import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
+import flask
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -20,7 +22,7 @@ from example_shop.images import MAX_PIXELS
 from example_shop.models import AnalyticsEvent
 from example_shop.seed import DEMO_ADMIN, DEMO_MEMBER, demo_logins
 
-from .conftest import FAST_HASH, decide, token
+from .conftest import FAST_HASH, decide, set_cookie_names, token
 
 PASSWORD = "correct horse battery"
 
@@ -173,3 +175,59 @@ def test_databases_are_readable_by_the_shop_only(tmp_path: Path) -> None:
         (instance / name).chmod(0o644)
     create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SHOP_PASSWORD_METHOD": FAST_HASH})
     assert set(_modes(instance).values()) == {0o600}
+
+
+@pytest.mark.parametrize("path", ["/", "/no-such-page", "/products", "/product/clay-pot.svg", "/csrf-token"])
+def test_every_response_carries_the_security_headers(client: FlaskClient, path: str) -> None:
+    r = client.get(path)
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Referrer-Policy"] == "same-origin"
+    assert r.headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = r.headers["Permissions-Policy"]
+    for feature in ("geolocation", "microphone", "camera"):  # C25: the shop's own pages only, never a frame
+        assert f"{feature}=(self)" in policy
+    assert "Strict-Transport-Security" not in r.headers  # not on plain http by default
+
+
+def test_production_setting_makes_every_cookie_secure_and_sends_hsts(make_shop: Any) -> None:
+    shop = make_shop(SHOP_PRODUCTION=True)
+    client = shop.test_client()
+    client.get("/", base_url="https://localhost")
+    csrf = client.get("/csrf-token", base_url="https://localhost")
+    assert csrf.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    data = {"csrf_token": csrf.get_json()["csrf_token"], "email": DEMO_MEMBER,
+            "password": demo_logins(shop)[DEMO_MEMBER], "remember": "y"}
+    https = {"base_url": "https://localhost", "headers": {"Referer": "https://localhost/"}}  # Flask-WTF asks it
+    login = client.post("/account/login", data=data, **https)
+    choice = client.post("/consent", data={"csrf_token": csrf.get_json()["csrf_token"], "action": "accept_all"},
+                         **https)
+    assert login.status_code == 303, login.get_data(as_text=True)[-3000:]
+    cookies = login.headers.getlist("Set-Cookie") + choice.headers.getlist("Set-Cookie")
+    names = {c.split("=", 1)[0] for c in cookies}
+    assert {"session", "remember_token", "consent"} <= names
+    assert all("; Secure" in c for c in cookies), cookies
+    with shop.test_request_context("/"):
+        assert flask.url_for("shop.index", _external=True).startswith("https://")
+
+
+def test_cookies_are_not_secure_without_the_production_setting(client: FlaskClient, shop: Flask) -> None:
+    decide(client, "accept_all")
+    r = client.post("/account/login", data={"csrf_token": token(client), "email": DEMO_MEMBER,
+                                            "password": demo_logins(shop)[DEMO_MEMBER]})
+    assert r.status_code == 303 and not any("Secure" in c for c in r.headers.getlist("Set-Cookie"))
+
+
+@pytest.mark.parametrize("path", ["/", "/no-such-page", "/products", "/stores", "/privacy/policy"])
+def test_a_page_view_sets_no_session_cookie(shop: Flask, path: str) -> None:
+    """The base template put a CSRF token on every page, so every page view (even a 404) set ``session``."""
+    r = shop.test_client().get(path)
+    assert "session" not in set_cookie_names(r)
+
+
+def test_language_switch_needs_no_token_but_refuses_other_sites(client: FlaskClient) -> None:
+    switched = client.post("/lang", data={"lang": "zh-HK", "next": "/products"},
+                           headers={"Origin": "http://localhost", "Sec-Fetch-Site": "same-origin"})
+    assert switched.status_code == 303 and switched.headers["Location"].endswith("/products")
+    for headers in ({"Origin": "https://evil.test"}, {"Sec-Fetch-Site": "cross-site"}):
+        assert client.post("/lang", data={"lang": "en"}, headers=headers).status_code == 403
+    assert 'lang="zh-HK"' in client.get("/").get_data(as_text=True).split("\n", 2)[1]

@@ -33,11 +33,12 @@ const locate = () => {
   status.textContent = status.dataset.asking;
   navigator.geolocation.getCurrentPosition(
     async ({ coords }) => {
-      const token = document.querySelector('meta[name="csrf-token"]');
+      // The CSRF token is fetched only now: pages carry none, so a page view sets no session cookie.
+      const { csrf_token: token } = await (await fetch(button.dataset.csrf, { credentials: "same-origin" })).json();
       const res = await fetch(button.dataset.endpoint, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token ? token.content : "" },
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
         body: JSON.stringify({ lat: Number(coords.latitude.toFixed(4)), lng: Number(coords.longitude.toFixed(4)) }),
       });
       if (!res.ok) {
