@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
+PORT ?= 5000
 
 .PHONY: demo test install lint bench
 
@@ -15,7 +16,7 @@ install: $(BIN)/python
 
 demo: $(BIN)/python
 	$(BIN)/pip install -q -e '.[shop]'
-	$(BIN)/flask --app example_shop run --port 5000
+	$(BIN)/flask --app example_shop run --port $(PORT)
 
 test: install
 	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

@@ -20,10 +20,11 @@ from werkzeug.serving import is_running_from_reloader
 from flask_consent import Consent
 
 from .extensions import csrf, db, login_manager
-from .i18n import LANGUAGES, current_locale, select_locale, tr
+from .i18n import init_i18n, select_locale
 from .purposes import PURPOSES, SHOP_NAME
 from .retention import init_cli
-from .security import init_csp
+from .security import init_security, protect_database_files
+from .throttle import LoginThrottle
 
 #: The version of the privacy policy (``/privacy/policy``); bumping it asks every visitor again.
 POLICY_VERSION = "2026-11"
@@ -68,18 +69,20 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
-    init_csp(app)
+    init_security(app)
+    protect_database_files(app)
 
     db.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
+    LoginThrottle(app)
     csrf.init_app(app)
     consent = Consent(app, purposes=PURPOSES)
 
-    from . import account, admin, nearby, privacy, search, shop, thirdparty
+    from . import account, admin, nearby, privacy, search, security, shop, thirdparty
     from .withdrawal import connect_withdrawal
 
-    for module in (shop, account, privacy, admin, nearby, search, thirdparty):
+    for module in (shop, account, privacy, admin, nearby, search, thirdparty, security):
         app.register_blueprint(module.bp)
     from flask_consent.dashboard import make_dashboard
 
@@ -91,13 +94,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     connect_withdrawal(app)
     init_cli(app)
 
-    app.jinja_env.globals.update(tr=tr, LANGUAGES=LANGUAGES, current_locale=current_locale)
+    init_i18n(app)
     app.register_error_handler(404, lambda e: (render_template("not_found.html"), 404))
 
     with app.app_context():
+        from .models import check_schema
         from .seed import seed
 
         db.create_all()
+        check_schema()
         seed(app)
     _announce_logins(app)
     return app

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
@@ -11,13 +14,15 @@ from .extensions import db, login_manager
 from .forms import LoginForm, ProfileForm, RegisterForm, SimpleForm, local_path
 from .models import Favourite, Order, User
 from .seed import hash_password
+from .throttle import login_throttle
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(login_id: str) -> User | None:
+    """The member whose random ``login_id`` the session or remember cookie holds (see ``User``)."""
+    return db.session.scalar(db.select(User).where(User.login_id == login_id))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -37,14 +42,24 @@ def register() -> str | Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int, dict[str, str]]:
+    """Sign in; too many wrong passwords for the account or from the address get a 429 (``throttle``)."""
     form = LoginForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
+        address = request.remote_addr or ""
+        throttle = login_throttle()
+        wait = throttle.wait_seconds(email, address)
+        if wait:
+            form.password.errors = [*form.password.errors, _(
+                "Too many wrong passwords. For your account's safety, please try again in %(minutes)d minutes.",
+                minutes=math.ceil(wait / 60))]
+            return render_template("account/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = db.session.scalar(db.select(User).where(User.email == email))
         if user is not None and check_password_hash(user.password_hash, form.password.data or ""):
             login_user(user, remember=bool(form.remember.data))
             return redirect(local_path(request.args.get("next")) or url_for("shop.index"), 303)
+        throttle.failed(email, address)
         form.password.errors = [*form.password.errors, "E-mail or password is wrong."]
     return render_template("account/login.html", form=form)
 

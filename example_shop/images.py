@@ -2,6 +2,9 @@
 
 An uploaded photo is decoded from memory with Pillow, reduced to its average colour and compared with the
 products' colours; the bytes are dropped when the request ends and never written anywhere.
+
+A small file can declare an enormous picture (a 164 KB PNG of 13000×13000 grey pixels decodes to ~860 MB),
+so the size in the header is checked against ``MAX_PIXELS`` before anything is decoded.
 """
 
 from __future__ import annotations
@@ -48,20 +51,42 @@ def product_svg(product: Product) -> str:
     )
 
 
+#: The largest picture photo search decodes: 25 megapixels (a 6000×4200 photo), about 75 MB as RGB.
+MAX_PIXELS = 25_000_000
+# Pillow's own guard, for any other decoding in this process: it warns above this and refuses above twice it.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+
 class NotAnImage(ValueError):
     """The upload is not an image Pillow can read."""
 
 
+class ImageTooLarge(Exception):
+    """The upload declares more than ``MAX_PIXELS`` pixels; it was not decoded."""
+
+
 def average_colour(stream: IO[bytes]) -> tuple[int, int, int]:
-    """The mean RGB colour of an image read from ``stream`` (in memory)."""
-    data = stream.read()
+    """The mean RGB colour of an image read from ``stream`` (in memory).
+
+    Raises ``ImageTooLarge`` before decoding when the header declares more than ``MAX_PIXELS`` pixels
+    (``Image.open`` reads only the header), and ``NotAnImage`` when Pillow cannot read it.
+    """
     try:
-        with Image.open(BytesIO(data)) as img:
+        img = Image.open(BytesIO(stream.read()))
+    except Image.DecompressionBombError:
+        raise ImageTooLarge("over twice Image.MAX_IMAGE_PIXELS") from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        raise NotAnImage(str(exc)) from None
+    with img:
+        width, height = img.size
+        if width * height > MAX_PIXELS:
+            raise ImageTooLarge(f"{width}×{height} pixels")
+        try:
             img.draft("RGB", (64, 64))
             small = img.convert("RGB").resize((1, 1), Image.Resampling.BOX)
-            r, g, b = cast(tuple[int, int, int], small.getpixel((0, 0)))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise NotAnImage(str(exc)) from None
+        except (OSError, ValueError) as exc:
+            raise NotAnImage(str(exc)) from None
+        r, g, b = cast(tuple[int, int, int], small.getpixel((0, 0)))
     return r, g, b
 
 

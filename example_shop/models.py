@@ -7,10 +7,11 @@ Cancelling an account deletes or anonymises every one of them (see ``privacy.can
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timezone
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .extensions import db
@@ -20,11 +21,24 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def new_login_id() -> str:
+    """A fresh random login id (256 bits): see ``User.login_id``."""
+    return secrets.token_urlsafe(32)
+
+
 class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
-    """A member. Passwords are stored as Werkzeug hashes, never in clear."""
+    """A member. Passwords are stored as Werkzeug hashes, never in clear.
+
+    Sessions and "keep me signed in" cookies name a member by ``login_id`` (``get_id``), a random value that
+    dies with the account, never by the row id: SQLite hands a deleted row's id to the next row, so a cookie
+    that held ``id`` would sign its holder in as whoever registered next. ``sqlite_autoincrement`` keeps row
+    ids from being reused as well, so nothing else keyed by a user id can slide onto a new member.
+    """
 
     __tablename__ = "users"
+    __table_args__ = {"sqlite_autoincrement": True}
     id: Mapped[int] = mapped_column(primary_key=True)
+    login_id: Mapped[str] = mapped_column(String(64), unique=True, default=new_login_id)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(256))
@@ -32,6 +46,10 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     address: Mapped[str] = mapped_column(String(400), default="")
     is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie (and the consent log's user id)."""
+        return self.login_id
 
 
 class Product(db.Model):  # type: ignore[name-defined,misc]
@@ -123,11 +141,13 @@ class BrowsingEvent(db.Model):  # type: ignore[name-defined,misc]
 
 
 class AnalyticsEvent(db.Model):  # type: ignore[name-defined,misc]
-    """A page-view beacon of the analytics stand-in, keyed by its ``_shop_analytics`` cookie id."""
+    """A page-view beacon of the analytics stand-in, keyed by its ``_shop_analytics`` cookie id and, when a
+    member was signed in, by the member (so that cancelling the account finds the views of every device)."""
 
     __tablename__ = "analytics_events"
     id: Mapped[int] = mapped_column(primary_key=True)
     visitor: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True, nullable=True)
     path: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -177,3 +197,23 @@ class DataRequest(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     user: Mapped[User | None] = relationship()
+
+
+def check_schema() -> None:
+    """Refuse to start on a database made by an older shop, saying what to do.
+
+    ``db.create_all()`` adds missing tables but never missing columns, so such a database would fail on its
+    first query instead.
+    """
+    inspector = inspect(db.engine)
+    for table in db.metadata.sorted_tables:
+        if not inspector.has_table(table.name):
+            continue
+        have = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = [column.name for column in table.columns if column.name not in have]
+        if missing:
+            raise RuntimeError(
+                f"{db.engine.url.database} was made by an older version of the demo shop (table {table.name} "
+                f"has no {', '.join(missing)}). Delete it and consent.db from the instance folder and start "
+                "the shop again: it seeds a new one."
+            )

@@ -16,6 +16,7 @@ from flask_consent import consent_required
 
 from .extensions import db
 from .geo import haversine_km
+from .i18n import seeded
 from .models import Store
 
 bp = Blueprint("nearby", __name__)
@@ -73,8 +74,10 @@ def nearest() -> Response:
     response = jsonify(
         in_hong_kong=in_hk,
         stores=[
-            {"name": s.name, "district": s.district, "address": s.address, "distance_km": round(d, 2),
-             "offers": [{"text": o.text, "url": url_for("shop.product", slug=o.product.slug)} for o in s.offers]}
+            {"name": seeded(s.name), "district": seeded(s.district), "address": seeded(s.address),
+             "distance_km": round(d, 2),
+             "offers": [{"text": seeded(o.text), "url": url_for("shop.product", slug=o.product.slug)}
+                        for o in s.offers]}
             for d, s in ranked[:3]
         ],
     )

@@ -11,7 +11,7 @@ import json
 from datetime import datetime, timezone
 from typing import Any, cast
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
@@ -33,6 +33,7 @@ from .models import (
     Review,
     User,
 )
+from .thirdparty import ANALYTICS_COOKIE, analytics_of
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
 
@@ -46,8 +47,8 @@ def _member_id() -> int | None:
 
 
 def _consent_records() -> list[dict[str, Any]]:
-    member = _member_id()
-    records = _consent_ext().store.history(current_consent.subject_id, str(member) if member else None)
+    member = current_user.get_id() if current_user.is_authenticated else None
+    records = _consent_ext().store.history(current_consent.subject_id, member)
     return [r.to_dict() for r in records]
 
 
@@ -122,11 +123,10 @@ def collect_data() -> dict[str, Any]:
         {"product": e.product.name, "viewed_at": _iso(e.viewed_at)}
         for e in db.session.scalars(db.select(BrowsingEvent).where(db.or_(*history_filter)))
     ] if history_filter else []
-    visitor = request.cookies.get("_shop_analytics")
     data["analytics_page_views"] = [
         {"path": e.path, "at": _iso(e.created_at)}
-        for e in db.session.scalars(db.select(AnalyticsEvent).where(AnalyticsEvent.visitor == visitor))
-    ] if visitor else []
+        for e in db.session.scalars(db.select(AnalyticsEvent).where(analytics_of(member)))
+    ]
     data["consent_records"] = _consent_records()
     return data
 
@@ -157,24 +157,26 @@ def new_request() -> Response:
 def cancel_account(user: User) -> None:
     """Delete a member's personal data and anonymise what the shop must keep.
 
-    Deleted: the account, reviews, favourites, browsing history, data requests and anything queued for
-    partners. Kept without identity: order lines and totals (the shop's accounts), with consignee, address,
-    phone and the link to the account cleared; and the consent records, which stay as proof of what was
-    consented but lose the user id (``store.unlink_user``) - they keep only the random subject id of the
-    device's consent cookie, which names no one.
+    Deleted: the account, reviews, favourites, browsing history, analytics page views (of this browser and of
+    the member on any device), data requests and anything queued for partners. Kept without identity: order
+    lines and totals (the shop's accounts), with consignee, address, phone and the link to the account
+    cleared; and the consent records, which stay as proof of what was consented but lose the user id
+    (``store.unlink_user``) - they keep only the random subject id of the device's consent cookie, which
+    names no one.
     """
-    uid = user.id
+    uid, login_id = user.id, user.get_id()
     subject = current_consent.subject_id
     for model in (Review, Favourite, PartnerShare, DataRequest):
         db.session.execute(db.delete(model).where(model.user_id == uid))
     who = [BrowsingEvent.user_id == uid] + ([BrowsingEvent.subject_id == subject] if subject else [])
     db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
+    db.session.execute(db.delete(AnalyticsEvent).where(analytics_of(uid)))
     db.session.execute(
         db.update(Order).where(Order.user_id == uid).values(user_id=None, consignee="", address="", phone="")
     )
     db.session.delete(user)
     db.session.commit()
-    _consent_ext().store.unlink_user(str(uid))
+    _consent_ext().store.unlink_user(login_id)
 
 
 @bp.post("/cancel")
@@ -187,6 +189,8 @@ def cancel() -> tuple[str, int] | Response:
         cancel_account(user)
         session.clear()
         flash("Your account and personal data have been deleted.")
-        return redirect(url_for("shop.index"), 303)
+        response = redirect(url_for("shop.index"), 303)
+        response.delete_cookie(ANALYTICS_COOKIE)  # its id no longer leads to anything: start afresh
+        return response
     form.password.errors = [*form.password.errors, "Please confirm with your password and tick the box."]
     return _centre(form), 400

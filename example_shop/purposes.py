@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_consent import Cookie, Purpose
 
+from .i18n import N_
+
 
 def _t(en: str, hk: str, cn: str) -> dict[str, str]:
     return {"en": en, "zh-HK": hk, "zh-CN": cn}
@@ -40,7 +42,9 @@ PURPOSES: list[Purpose] = [
             "我们会记录你浏览过的产品，并据此、你的收藏和购买记录向你推荐产品。",
         ),
         cookies=[Cookie("recs_recent", lifetime=_t("30 days", "30 日", "30 天"),
-                        description="The last products you viewed, for the 'recently viewed' row.")],
+                        description=_t("The last products you viewed, for the 'recently viewed' row.",
+                                       "你最近瀏覽的產品，用於「最近瀏覽」一欄。",
+                                       "你最近浏览的产品，用于“最近浏览”一栏。"))],
         vendors=[SHOP_NAME],
         gcm=["personalization_storage"],
         refusal_effect=_t(
@@ -83,7 +87,7 @@ PURPOSES: list[Purpose] = [
             "以说话（由浏览器的语音识别转成文字）或上传照片搜索；照片只在内存中与产品比对，从不保存。",
         ),
         separate=True,
-        vendors=[SHOP_NAME, "Your browser's speech recognition service"],
+        vendors=[SHOP_NAME, N_("Your browser's speech recognition service")],
         why=_t(
             "Your voice and photos can identify you: we ask separately, only when you use these searches.",
             "聲音和相片可識別你的身分，所以我們只在你使用這些搜尋時另行徵求同意。",
@@ -102,8 +106,10 @@ PURPOSES: list[Purpose] = [
             "我们的分析脚本以随机访客编号统计浏览次数，了解哪些页面有用。",
         ),
         cookies=[Cookie("_shop_analytics", lifetime=_t("13 months", "13 個月", "13 个月"),
-                        description="Random visitor id of the analytics SDK (HttpOnly).")],
-        vendors=["Harbour Analytics SDK (run by us)"],
+                        description=_t("Random visitor id of the analytics SDK (HttpOnly).",
+                                       "分析 SDK 的隨機訪客編號（HttpOnly）。",
+                                       "分析 SDK 的随机访客编号（HttpOnly）。"))],
+        vendors=[N_("Harbour Analytics SDK (run by us)")],
         gcm=["analytics_storage"],
         refusal_effect=_t(
             "The analytics script is not loaded and no page views are counted.",
@@ -121,8 +127,9 @@ PURPOSES: list[Purpose] = [
             "廣告像素會設定編號，讓廣告夥伴在其他網站向你展示本店優惠並量度成效。只有在你同意下我們才會把你的資料用於直接促銷。",
             "广告像素会设置编号，让广告伙伴在其他网站向你展示本店优惠并衡量效果。只有在你同意下我们才会把你的数据用于直接营销。",
         ),
-        cookies=[Cookie("_ads_id", lifetime=_t("90 days", "90 日", "90 天"), description="Ad partner's id.")],
-        vendors=["Kowloon Ads (stand-in ad network)"],
+        cookies=[Cookie("_ads_id", lifetime=_t("90 days", "90 日", "90 天"),
+                        description=_t("Ad partner's id.", "廣告夥伴的編號。", "广告伙伴的编号。"))],
+        vendors=[N_("Kowloon Ads (stand-in ad network)")],
         gpc_opt_out=True,
         gcm=["ad_storage", "ad_user_data", "ad_personalization"],
         refusal_effect=_t(
@@ -140,7 +147,7 @@ PURPOSES: list[Purpose] = [
             "結帳時你可把訂單（貨品、電郵及地區）分享給合作商店，作其自身優惠用途，並由其負責。",
             "结账时你可把订单（商品、邮箱及地区）共享给合作商店，用于其自身优惠，并由其负责。",
         ),
-        vendors=["Lantau Partner Offers (stand-in affiliate)"],
+        vendors=[N_("Lantau Partner Offers (stand-in affiliate)")],
         gpc_opt_out=True,
         refusal_effect=_t(
             "Nothing is shared; your order goes through exactly the same.",
@@ -157,8 +164,8 @@ PURPOSES: list[Purpose] = [
             "显示社区伙伴的直播播放器，播放器会设置其观众 Cookie。",
         ),
         cookies=[Cookie("_live_viewer", lifetime=_t("session", "瀏覽期間", "会话期间"),
-                        description="The player's viewer id.")],
-        vendors=["Harbour Live (stand-in broadcast player)"],
+                        description=_t("The player's viewer id.", "播放器的觀眾編號。", "播放器的观众编号。"))],
+        vendors=[N_("Harbour Live (stand-in broadcast player)")],
         refusal_effect=_t(
             "A placeholder shows where the player would be, with a button to allow it.",
             "會顯示預留位置及「允許」按鈕。",

@@ -108,6 +108,36 @@ def demo_logins(app: Flask) -> dict[str, str]:
         return logins
 
 
+def describe(name: str, category: str) -> str:
+    """The seeded description of a product."""
+    return f"{name}, chosen by our buyers in Hong Kong. {CATEGORIES[category][0]} for every day."
+
+
+def store_name(name: str) -> str:
+    return f"Harbour Goods {name}"
+
+
+def _offer_product(store: int, k: int, count: int) -> int:
+    return (store * 5 + k * 17) % count
+
+
+def offer_text(store: int, k: int, product: str) -> str:
+    """The ``k``-th weekly offer of the ``store``-th store."""
+    return f"{10 + 5 * ((store + k) % 4)}% off {product} this week"
+
+
+def seeded_texts() -> list[str]:
+    """Every English text the seed writes into the database and the shop shows: the msgids that
+    ``babel_extract.extract_seed`` hands to ``pybabel extract``, so the catalogs translate the catalogue."""
+    products = [(name, category) for category, items in _CATALOGUE.items() for name, _price, _colour in items]
+    texts = [name for name, _category in products] + [describe(name, category) for name, category in products]
+    texts += [names[0] for names in CATEGORIES.values()]
+    for s, (name, district, address, _lat, _lng) in enumerate(STORES):
+        texts += [store_name(name), district, address]
+        texts += [offer_text(s, k, products[_offer_product(s, k, len(products))][0]) for k in range(2)]
+    return list(dict.fromkeys(texts))
+
+
 def seed(app: Flask) -> None:
     """Fill an empty database. Does nothing when products already exist."""
     if db.session.scalar(db.select(Product.id).limit(1)) is not None:
@@ -118,15 +148,15 @@ def seed(app: Flask) -> None:
             products.append(Product(
                 slug=slugify(name), name=name, category=category, price_cents=price, colour=colour,
                 sold=(37 * (n + 1) * (i + 3)) % 250 + 5,
-                description=f"{name}, chosen by our buyers in Hong Kong. {CATEGORIES[category][0]} for every day.",
+                description=describe(name, category),
             ))
     db.session.add_all(products)
     db.session.flush()
     for s, (name, district, address, lat, lng) in enumerate(STORES):
-        store = Store(name=f"Harbour Goods {name}", district=district, address=address, lat=lat, lng=lng)
+        store = Store(name=store_name(name), district=district, address=address, lat=lat, lng=lng)
         for k in range(2):
-            p = products[(s * 5 + k * 17) % len(products)]
-            store.offers.append(Offer(product_id=p.id, text=f"{10 + 5 * ((s + k) % 4)}% off {p.name} this week"))
+            p = products[_offer_product(s, k, len(products))]
+            store.offers.append(Offer(product_id=p.id, text=offer_text(s, k, p.name)))
         db.session.add(store)
     logins = demo_logins(app)
     member = User(email=DEMO_MEMBER, name="Chan Tai Man", phone="+852 5555 0123",

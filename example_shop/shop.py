@@ -9,17 +9,19 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, user_logged_out
 from werkzeug.wrappers import Response
 
 from flask_consent import consent_required, current_consent
 
-from .extensions import db
+from .extensions import csrf, db
 from .forms import CartForm, CheckoutForm, ReviewForm, SimpleForm, local_path
 from .i18n import LANGUAGES
 from .images import product_svg
 from .models import Favourite, Order, OrderLine, PartnerShare, Product, Review
 from .recommendations import RECENT_COOKIE, bestsellers, personalised, recent_cookie_value, recent_ids, record_view
+from .security import same_origin_post, secure_cookies
 from .seed import CATEGORIES
 
 bp = Blueprint("shop", __name__)
@@ -79,7 +81,7 @@ def product(slug: str) -> Response:
     ))
     if current_consent.granted("recommendations"):
         response.set_cookie(RECENT_COOKIE, recent_cookie_value(item.id), max_age=30 * 86400, httponly=True,
-                            samesite="Lax", secure=request.is_secure)
+                            samesite="Lax", secure=secure_cookies())
     return response
 
 
@@ -101,9 +103,9 @@ def review(slug: str) -> Response:
         db.session.add(Review(product_id=item.id, user_id=current_user.id, rating=int(form.rating.data or 5),
                               body=form.body.data or ""))
         db.session.commit()
-        flash("Thank you for your review.")
+        flash(_("Thank you for your review."))
     else:
-        flash("Please write a review of at least 3 characters.")
+        flash(_("Please write a review of at least 3 characters."))
     return redirect(url_for("shop.product", slug=slug, _anchor="reviews"), 303)
 
 
@@ -177,6 +179,30 @@ def cart() -> str:
     return render_template("cart.html", lines=lines, total=total, cart_form=CartForm())
 
 
+#: The session key of what a member typed at checkout before a detour to their privacy choices.
+DRAFT = "checkout_draft"
+_DRAFT_FIELDS = ("consignee", "address", "phone")
+
+
+def _keep_draft(form: CheckoutForm) -> None:
+    """Keep the typed delivery details for this member while they visit their privacy choices."""
+    session[DRAFT] = {"user": current_user.id, **{f: str(form[f].data or "")[:400] for f in _DRAFT_FIELDS}}
+
+
+def _draft() -> dict[str, str]:
+    """This member's kept delivery details, if any (never another member's on a shared browser)."""
+    draft = session.get(DRAFT)
+    if not isinstance(draft, dict) or draft.get("user") != current_user.id:
+        return {}
+    return {f: str(draft.get(f, "")) for f in _DRAFT_FIELDS}
+
+
+@user_logged_out.connect
+def _forget_draft(sender: object, **extra: object) -> None:
+    """Signing out leaves no delivery details of the member in the browser's session."""
+    session.pop(DRAFT, None)
+
+
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
 def checkout() -> str | Response:
@@ -184,10 +210,14 @@ def checkout() -> str | Response:
     if not lines:
         return redirect(url_for("shop.cart"))
     form = CheckoutForm()
+    if request.method == "POST" and request.form.get("detour") and form.csrf_token.validate(form):
+        _keep_draft(form)
+        return redirect(url_for("consent.preferences", next=url_for("shop.checkout")), 303)
     if request.method == "GET":
-        form.consignee.data = current_user.name
-        form.address.data = current_user.address
-        form.phone.data = current_user.phone
+        draft = _draft()
+        form.consignee.data = draft.get("consignee") or current_user.name
+        form.address.data = draft.get("address") or current_user.address
+        form.phone.data = draft.get("phone") or current_user.phone
     if form.validate_on_submit():
         order = Order(user_id=current_user.id, consignee=form.consignee.data or "", address=form.address.data or "",
                       phone=form.phone.data or "", total_cents=total)
@@ -208,8 +238,10 @@ def checkout() -> str | Response:
             ))
         db.session.commit()
         session.pop("cart", None)
+        session.pop(DRAFT, None)
         return redirect(url_for("shop.order", order_id=order.id), 303)
-    return render_template("checkout.html", form=form, lines=lines, total=total, partner=PARTNER)
+    return render_template("checkout.html", form=form, lines=lines, total=total, partner=PARTNER,
+                           count=sum(q for _, q in lines))
 
 
 @bp.get("/orders/<int:order_id>")
@@ -223,10 +255,14 @@ def order(order_id: int) -> str:
 
 
 @bp.post("/lang")
+@csrf.exempt
 def set_language() -> Response:
-    """The language switch: keeps the choice in the session (a necessary cookie) for the whole shop."""
-    if not SimpleForm().validate_on_submit():
-        abort(400)
+    """The language switch: keeps the choice in the session (a necessary cookie) for the whole shop.
+
+    It is on every page, so it carries no CSRF token (that would set a session cookie on every page view);
+    a post from another site is refused by its ``Origin`` and ``Sec-Fetch-Site`` instead.
+    """
+    same_origin_post()
     lang = request.form.get("lang", "")
     if lang in LANGUAGES:
         session["lang"] = lang

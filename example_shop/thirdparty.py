@@ -7,6 +7,8 @@ import base64
 import secrets
 
 from flask import Blueprint, jsonify, make_response, render_template, request
+from flask_login import current_user
+from sqlalchemy import ColumnElement
 from werkzeug.wrappers import Response
 
 from flask_consent import consent_required, current_consent
@@ -14,12 +16,22 @@ from flask_consent import consent_required, current_consent
 from .extensions import db
 from .models import AnalyticsEvent
 from .retention import ANALYTICS, purge_analytics
+from .security import secure_cookies
 
 bp = Blueprint("thirdparty", __name__, url_prefix="/tp")
 ANALYTICS_COOKIE = "_shop_analytics"
 ADS_COOKIE = "_ads_id"
 LIVE_COOKIE = "_live_viewer"
 _GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+
+
+def analytics_of(member: int | None) -> ColumnElement[bool]:
+    """The page views of this browser (its analytics cookie) and of the signed-in ``member`` on any device."""
+    visitor = request.cookies.get(ANALYTICS_COOKIE)
+    who = [AnalyticsEvent.visitor == visitor] if visitor else []
+    if member:
+        who.append(AnalyticsEvent.user_id == member)
+    return db.or_(db.false(), *who)
 
 
 @bp.post("/collect")
@@ -34,11 +46,12 @@ def collect() -> Response:
     if not visitor or len(visitor) > 64:
         visitor = secrets.token_urlsafe(16)
     purge_analytics()
-    db.session.add(AnalyticsEvent(visitor=visitor, path=path[:200]))
+    member = current_user.id if current_user.is_authenticated else None
+    db.session.add(AnalyticsEvent(visitor=visitor, user_id=member, path=path[:200]))
     db.session.commit()
     response = jsonify(ok=True)
     response.set_cookie(ANALYTICS_COOKIE, visitor, max_age=int(ANALYTICS.total_seconds()),
-                        httponly=True, samesite="Lax", secure=request.is_secure)
+                        httponly=True, samesite="Lax", secure=secure_cookies())
     return response
 
 
@@ -50,7 +63,7 @@ def pixel() -> Response:
     response.headers["Cache-Control"] = "no-store"
     if current_consent.granted("advertising") and not request.cookies.get(ADS_COOKIE):
         response.set_cookie(ADS_COOKIE, secrets.token_urlsafe(12), max_age=90 * 86400, httponly=True,
-                            samesite="Lax", secure=request.is_secure)
+                            samesite="Lax", secure=secure_cookies())
     return response
 
 
@@ -61,5 +74,5 @@ def live() -> Response:
     response = make_response(render_template("thirdparty/live.html"))
     if not request.cookies.get(LIVE_COOKIE):
         response.set_cookie(LIVE_COOKIE, secrets.token_urlsafe(8), httponly=True, samesite="Lax",
-                            secure=request.is_secure)
+                            secure=secure_cookies())
     return response

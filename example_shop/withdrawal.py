@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask
 from flask_login import current_user
 
 from flask_consent import ConsentState
@@ -14,6 +14,7 @@ from flask_consent.signals import consent_changed
 
 from .extensions import db
 from .models import AnalyticsEvent, BrowsingEvent, PartnerShare
+from .thirdparty import analytics_of
 
 
 def forget_withdrawn(sender: Flask, before: ConsentState, after: ConsentState, **_: Any) -> None:
@@ -28,9 +29,8 @@ def forget_withdrawn(sender: Flask, before: ConsentState, after: ConsentState, *
         if member:
             who.append(BrowsingEvent.user_id == member)
         db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
-    visitor = request.cookies.get("_shop_analytics")
-    if "analytics" in withdrawn and visitor:
-        db.session.execute(db.delete(AnalyticsEvent).where(AnalyticsEvent.visitor == visitor))
+    if "analytics" in withdrawn:
+        db.session.execute(db.delete(AnalyticsEvent).where(analytics_of(member)))
     if "third_party_sharing" in withdrawn and member:
         db.session.execute(db.delete(PartnerShare).where(PartnerShare.user_id == member))
     db.session.commit()

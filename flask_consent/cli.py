@@ -363,3 +363,8 @@ def flush() -> None:
     except Exception as exc:  # noqa: BLE001 - any store failure: report it, keep the spool, exit non-zero
         raise click.ClickException(f"The consent log cannot be written yet ({exc}); records stay spooled.") from exc
     click.echo(f"Replayed {count} spooled record(s).")
+
+
+from .audit import scan_command  # noqa: E402
+
+consent_cli.add_command(scan_command, "scan")

@@ -26,6 +26,9 @@ UNDECLARED_COOKIES = "warn"
 #: ``CONSENT_LOCALE_SELECTOR``: a callable returning the request's locale (default: Flask-Babel or
 #: Accept-Language).
 LOCALE_SELECTOR = None
+#: ``CONSENT_TRANSLATION_DIRECTORIES``: the app's directories (``;``-separated or a list, relative to its root)
+#: of ``flask_consent`` catalogs that add or reword languages (None: Flask-Babel's ``BABEL_TRANSLATION_DIRECTORIES``).
+TRANSLATION_DIRECTORIES: str | list[str] | None = None
 #: ``CONSENT_CSP_NONCE``: a callable returning this request's CSP nonce for the extension's inline tags.
 CSP_NONCE = None
 #: ``CONSENT_IP_HASH_KEY``: the key of the keyed hash of IP addresses in records (not the signing key).

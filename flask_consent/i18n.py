@@ -1,167 +1,123 @@
-"""Built-in strings in English, Traditional Chinese (Hong Kong) and Simplified Chinese, and locale choice."""
+"""The extension's texts, in English and in Babel message catalogs, and the choice of locale.
+
+English is the source language and is written here, as gettext's message ids; every other language is a
+Babel message catalog of the ``flask_consent`` domain. The package ships ``zh_HK`` (Traditional Chinese, Hong
+Kong) and ``zh_CN`` (Simplified Chinese) in ``flask_consent/translations/<locale>/LC_MESSAGES/`` with the
+template ``flask_consent.pot`` next to them. Each message's context (``msgctxt``) is the key the templates use
+(``t.accept_all``) and its id is the English text, so translators work from the English wording and a change to
+it marks every translation fuzzy for review (a consent text that changed must be re-checked, not kept).
+
+An app adds a language, or rewords a bundled one, without forking: it compiles a ``flask_consent`` catalog into
+one of its own translation directories (``CONSENT_TRANSLATION_DIRECTORIES``, by default Flask-Babel's
+``BABEL_TRANSLATION_DIRECTORIES``, itself ``translations`` next to the app). Those are searched before the
+bundled catalogs, a language found there is offered to visitors, and a message it lacks reads as the bundled
+catalog of that locale has it, or else in English.
+
+After editing a message below, maintainers regenerate the catalogs with Babel's own tools::
+
+    pybabel extract --no-default-keywords -k _N:1c,2 --no-location --project flask_consent \\
+        --copyright-holder "flask_consent contributors" -o flask_consent/translations/flask_consent.pot \\
+        flask_consent/i18n.py
+    pybabel update -D flask_consent -i flask_consent/translations/flask_consent.pot -d flask_consent/translations
+    pybabel compile -D flask_consent -d flask_consent/translations
+
+and commit the ``.pot``, ``.po`` and ``.mo`` files (a test checks all three match the messages here).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+import re
+from collections.abc import Callable, Collection, Mapping
+from types import MappingProxyType
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from flask import current_app, request
+from babel.support import NullTranslations, Translations
+from flask import Flask, current_app, has_app_context, request
 
+#: The bundled locales (the tags that ``lang`` attributes and records carry); apps may add more.
 LOCALES: tuple[str, ...] = ("en", "zh-HK", "zh-CN")
 DEFAULT_LOCALE = "en"
+#: The gettext domain of the extension's catalogs, bundled or the app's.
+DOMAIN = "flask_consent"
+#: The bundled catalogs, inside the package so that the wheel carries them.
+CATALOGS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "translations")
 
-STRINGS: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "separate_note": "Asked separately, only when you use them:",
-        "banner_title": "Your privacy choices",
-        "banner_text": "We use cookies and similar technologies (SDKs). Some are necessary for the shop to work. "
+
+def _N(key: str, english: str) -> tuple[str, str]:  # noqa: N802 (gettext's marker names are capitalised)
+    """Mark ``english`` as the message of ``key`` for ``pybabel extract -k _N:1c,2`` (key as context)."""
+    return key, english
+
+
+#: Every message key and its English text, the source of the catalogs.
+MESSAGES: Mapping[str, str] = MappingProxyType(dict((
+    _N("separate_note", "Asked separately, only when you use them:"),
+    _N("banner_title", "Your privacy choices"),
+    _N("banner_text", "We use cookies and similar technologies (SDKs). Some are necessary for the shop to work. "
         "With your permission we also use others for the purposes below. Nothing optional runs until you "
-        "agree, and you can change your mind at any time under “Privacy choices”.",
-        "policy_link": "Privacy policy",
-        "accept_all": "Accept all",
-        "reject_all": "Reject all",
-        "customise": "Customise",
-        "save": "Save choices",
-        "reopen": "Privacy choices",
-        "always_on": "Always on",
-        "vendors": "Vendors and SDKs",
-        "cookies": "Cookies",
-        "lifetime": "Lifetime",
-        "path": "Path",
-        "domain": "Domain",
-        "if_refused": "If you refuse",
-        "justification": "Why it is necessary",
-        "none": "None",
-        "gpc_honoured": "Opt-out preference signal honoured",
-        "gpc_note": "Your browser sent a Global Privacy Control signal, so this stays off unless you tick it here.",
-        "reason_first_visit": "",
-        "reason_policy_changed": "Our privacy policy has changed, so we are asking again.",
-        "reason_purpose_changed": "What we do for some purposes (for example our partners) has changed, "
-        "so we are asking again about those.",
-        "reason_expired": "It has been six months since you chose, so we are asking again.",
-        "preferences_title": "Privacy choices",
-        "preferences_intro": "Review and change what you allow. Necessary cookies are always on; "
-        "everything else is off until you switch it on.",
-        "current": "Currently",
-        "status_granted": "Allowed",
-        "status_denied": "Refused",
-        "status_undecided": "Not decided (off)",
-        "prompt_title": "Allow {title}?",
-        "prompt_why": "Why we ask",
-        "allow": "Allow",
-        "not_now": "Not now",
-        "back": "Back to the shop",
-        "declaration_title": "Cookie and SDK declaration",
-        "purpose": "Purpose",
-        "history_link": "Your consent history (JSON)",
-        "session_expired": "Your session expired before you chose. Please choose again.",
-        "saved": "Your choices are saved.",
-        "close": "Close",
-    },
-    "zh-HK": {
-        "separate_note": "只會在你使用時另行徵求同意：",
-        "banner_title": "你的私隱選擇",
-        "banner_text": "我們使用 Cookie 及類似技術（SDK）。部分為網店運作所必需；得到你的同意後，我們亦會為以下目的使用"
-        "其他技術。在你同意之前，任何非必要功能都不會運行；你可隨時在「私隱選擇」中更改決定。",
-        "policy_link": "私隱政策",
-        "accept_all": "全部接受",
-        "reject_all": "全部拒絕",
-        "customise": "自訂",
-        "save": "儲存選擇",
-        "reopen": "私隱選擇",
-        "always_on": "一直開啟",
-        "vendors": "供應商及 SDK",
-        "cookies": "Cookie",
-        "lifetime": "有效期",
-        "path": "路徑",
-        "domain": "網域",
-        "if_refused": "如你拒絕",
-        "justification": "必要原因",
-        "none": "無",
-        "gpc_honoured": "已遵從拒絕偏好訊號",
-        "gpc_note": "你的瀏覽器發出了全球隱私控制（GPC）訊號，除非你在此勾選，否則此項保持關閉。",
-        "reason_first_visit": "",
-        "reason_policy_changed": "我們的私隱政策已更新，因此再次徵詢你的意見。",
-        "reason_purpose_changed": "部分用途（例如合作夥伴）有所改變，因此就這些用途再次徵詢你的意見。",
-        "reason_expired": "距離你上次選擇已有六個月，因此再次徵詢你的意見。",
-        "preferences_title": "私隱選擇",
-        "preferences_intro": "查看及更改你允許的項目。必要 Cookie 一直開啟；其他項目在你開啟前均為關閉。",
-        "current": "目前",
-        "status_granted": "已允許",
-        "status_denied": "已拒絕",
-        "status_undecided": "未決定（關閉）",
-        "prompt_title": "允許「{title}」？",
-        "prompt_why": "我們為何需要",
-        "allow": "允許",
-        "not_now": "暫不",
-        "back": "返回網店",
-        "declaration_title": "Cookie 及 SDK 聲明",
-        "purpose": "用途",
-        "history_link": "你的同意記錄（JSON）",
-        "session_expired": "你的工作階段在選擇前已過期，請再選擇一次。",
-        "saved": "你的選擇已儲存。",
-        "close": "關閉",
-    },
-    "zh-CN": {
-        "separate_note": "只会在你使用时单独征求同意：",
-        "banner_title": "你的隐私选择",
-        "banner_text": "我们使用 Cookie 及类似技术（SDK）。部分为网店运行所必需；经你同意后，我们也会为以下目的使用"
-        "其他技术。在你同意之前，任何非必要功能都不会运行；你可随时在“隐私选择”中更改决定。",
-        "policy_link": "隐私政策",
-        "accept_all": "全部接受",
-        "reject_all": "全部拒绝",
-        "customise": "自定义",
-        "save": "保存选择",
-        "reopen": "隐私选择",
-        "always_on": "始终开启",
-        "vendors": "供应商及 SDK",
-        "cookies": "Cookie",
-        "lifetime": "有效期",
-        "path": "路径",
-        "domain": "域名",
-        "if_refused": "如果你拒绝",
-        "justification": "必要原因",
-        "none": "无",
-        "gpc_honoured": "已遵从拒绝偏好信号",
-        "gpc_note": "你的浏览器发出了全球隐私控制（GPC）信号，除非你在此勾选，否则此项保持关闭。",
-        "reason_first_visit": "",
-        "reason_policy_changed": "我们的隐私政策已更新，因此再次征求你的意见。",
-        "reason_purpose_changed": "部分用途（例如合作伙伴）有所变化，因此就这些用途再次征求你的意见。",
-        "reason_expired": "距离你上次选择已有六个月，因此再次征求你的意见。",
-        "preferences_title": "隐私选择",
-        "preferences_intro": "查看并更改你允许的项目。必要 Cookie 始终开启；其他项目在你开启前均为关闭。",
-        "current": "当前",
-        "status_granted": "已允许",
-        "status_denied": "已拒绝",
-        "status_undecided": "未决定（关闭）",
-        "prompt_title": "允许“{title}”？",
-        "prompt_why": "我们为何需要",
-        "allow": "允许",
-        "not_now": "暂不",
-        "back": "返回网店",
-        "declaration_title": "Cookie 及 SDK 声明",
-        "purpose": "用途",
-        "history_link": "你的同意记录（JSON）",
-        "session_expired": "你的会话在选择前已过期，请再选择一次。",
-        "saved": "你的选择已保存。",
-        "close": "关闭",
-    },
-}
+        "agree, and you can change your mind at any time under “Privacy choices”."),
+    _N("policy_link", "Privacy policy"),
+    _N("accept_all", "Accept all"),
+    _N("reject_all", "Reject all"),
+    _N("customise", "Customise"),
+    _N("save", "Save choices"),
+    _N("reopen", "Privacy choices"),
+    _N("always_on", "Always on"),
+    _N("vendors", "Vendors and SDKs"),
+    _N("cookies", "Cookies"),
+    _N("lifetime", "Lifetime"),
+    _N("path", "Path"),
+    _N("domain", "Domain"),
+    _N("if_refused", "If you refuse"),
+    _N("justification", "Why it is necessary"),
+    _N("none", "None"),
+    _N("gpc_honoured", "Opt-out preference signal honoured"),
+    _N("gpc_note", "Your browser sent a Global Privacy Control signal, so this stays off unless you tick it here."),
+    # Nothing to explain on a first visit; msgid "" is the catalog header, so it is no message.
+    ("reason_first_visit", ""),
+    _N("reason_policy_changed", "Our privacy policy has changed, so we are asking again."),
+    _N("reason_purpose_changed", "What we do for some purposes (for example our partners) has changed, "
+        "so we are asking again about those."),
+    _N("reason_expired", "It has been six months since you chose, so we are asking again."),
+    _N("preferences_title", "Privacy choices"),
+    _N("preferences_intro", "Review and change what you allow. Necessary cookies are always on; "
+        "everything else is off until you switch it on."),
+    _N("current", "Currently"),
+    _N("status_granted", "Allowed"),
+    _N("status_denied", "Refused"),
+    _N("status_undecided", "Not decided (off)"),
+    _N("prompt_title", "Allow {title}?"),
+    _N("prompt_why", "Why we ask"),
+    _N("allow", "Allow"),
+    _N("not_now", "Not now"),
+    _N("back", "Back to the shop"),
+    _N("declaration_title", "Cookie and SDK declaration"),
+    _N("purpose", "Purpose"),
+    _N("history_link", "Your consent history (JSON)"),
+    _N("session_expired", "Your session expired before you chose. Please choose again."),
+    _N("saved", "Your choices are saved."),
+    _N("close", "Close"),
+)))
 
 _TRADITIONAL_REGIONS = frozenset({"hk", "tw", "mo"})
+# A directory under a translation directory that names a locale (``bg``, ``pt_BR``, ``sr_Latn_RS``).
+_LOCALE_DIR = re.compile(r"[A-Za-z]{2,3}(?:_[A-Za-z0-9]{2,8})*")
+
+# Catalogs never change while the process runs (a new or edited ``.mo`` file takes a restart, as with
+# Flask-Babel), so what is read from the disk is kept for the life of the process, per tuple of directories:
+# one entry per (directories, locale) an app really serves, and one listing per set of directories.
+_strings: dict[tuple[tuple[str, ...], str], Mapping[str, str]] = {}
+_added: dict[tuple[str, ...], tuple[str, ...]] = {}
+# Each app's directories, read from its config on first use; an app that is dropped drops its entry.
+_app_directories: WeakKeyDictionary[Flask, tuple[str, ...]] = WeakKeyDictionary()
 
 
-def normalise(value: str | None) -> str | None:
-    """Map a locale tag (``zh_Hant_HK``, ``zh-TW``, ``en-GB``, ``yue``) onto one of :data:`LOCALES`, or None.
-
-    For Chinese the script decides first (Hant / Hans), then the region; Cantonese reads Traditional.
-    """
-    if not value:
-        return None
-    parts = value.replace("_", "-").lower().split("-")
+def _builtin(parts: list[str]) -> str | None:
+    """The bundled locale for a lowercased, split tag: the script decides Chinese first, then the region."""
     if parts[0] == "en":
         return "en"
-    if parts[0] == "yue":
+    if parts[0] == "yue":  # Cantonese reads Traditional
         return "zh-HK"
     if parts[0] != "zh":
         return None
@@ -170,6 +126,79 @@ def normalise(value: str | None) -> str | None:
     if "hans" in parts:
         return "zh-CN"
     return "zh-HK" if _TRADITIONAL_REGIONS.intersection(parts[1:]) else "zh-CN"
+
+
+def normalise(value: str | None, added: Collection[str] = ()) -> str | None:
+    """Map a locale tag (``zh_Hant_HK``, ``zh-TW``, ``en-GB``, ``bg-BG``) onto a locale we speak, or None.
+
+    The bundled locales come first (``zh-TW`` reads Traditional Chinese, Hong Kong); then ``added``, the app's
+    own locales: the tag itself, then its shorter prefixes (``sr-Latn-RS``, ``sr-Latn``, ``sr``), then another
+    region of the same language (``pt`` reads ``pt-BR``).
+    """
+    if not value:
+        return None
+    parts = value.replace("_", "-").lower().split("-")
+    found = _builtin(parts)
+    if found or not added:
+        return found
+    lowered = {tag.lower(): tag for tag in added}
+    for n in range(len(parts), 0, -1):
+        hit = lowered.get("-".join(parts[:n]))
+        if hit:
+            return hit
+    return next((tag for low, tag in lowered.items() if low.split("-")[0] == parts[0]), None)
+
+
+def _directories() -> tuple[str, ...]:
+    """The app's translation directories (absolute), searched before the bundled catalogs; none outside an app.
+
+    ``CONSENT_TRANSLATION_DIRECTORIES`` when set, else Flask-Babel's ``BABEL_TRANSLATION_DIRECTORIES`` (read
+    the way Flask-Babel reads it: ``;``-separated, relative to the app's root path, ``translations`` by
+    default), so a shop on Flask-Babel drops its ``flask_consent`` catalogs next to its own. Like the rest of
+    the extension's settings it is read once per app, on first use, and kept while the app lives.
+    """
+    if not has_app_context():
+        return ()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the app itself: the key
+    found = _app_directories.get(app)
+    if found is None:
+        config = app.config
+        dirs = config.get("CONSENT_TRANSLATION_DIRECTORIES")
+        if dirs is None:
+            dirs = config.get("BABEL_TRANSLATION_DIRECTORIES", "translations")
+        if isinstance(dirs, (str, os.PathLike)):
+            dirs = str(dirs).split(";")
+        found = _app_directories[app] = tuple(os.path.join(app.root_path, os.fspath(d)) for d in dirs if d)
+    return found
+
+
+def _added_locales(directories: tuple[str, ...]) -> tuple[str, ...]:
+    """The locales the app adds: compiled ``flask_consent`` catalogs in ``directories`` of no bundled language.
+
+    A catalog named like a bundled locale (``en``, ``zh_HK``, ``zh_CN``) rewords that locale instead, and
+    other English or Chinese variants are read as the bundled ones, so those are not added.
+    """
+    added = _added.get(directories)
+    if added is None:
+        tags: list[str] = []
+        for directory in directories:
+            try:
+                names = sorted(os.listdir(directory))
+            except OSError:  # no such directory: the app has no catalogs (the usual case)
+                continue
+            for name in names:
+                tag = name.replace("_", "-")
+                if (_LOCALE_DIR.fullmatch(name) and tag not in tags
+                        and _builtin(tag.lower().split("-")) is None
+                        and os.path.isfile(os.path.join(directory, name, "LC_MESSAGES", DOMAIN + ".mo"))):
+                    tags.append(tag)
+        added = _added[directories] = tuple(tags)
+    return added
+
+
+def available_locales() -> tuple[str, ...]:
+    """The locales this app speaks: the bundled ones, then those its own translation directories add."""
+    return LOCALES + _added_locales(_directories())
 
 
 def _babel_locale() -> str | None:
@@ -184,26 +213,63 @@ def _babel_locale() -> str | None:
 
 
 def select_locale(selector: Callable[[], str | None] | None = None) -> str:
-    """The locale for this request: the app's selector, Flask-Babel's, then Accept-Language, then English."""
+    """The locale for this request: the app's selector, Flask-Babel's, then Accept-Language, then English.
+
+    Each of them may name a bundled locale or one the app's catalogs add.
+    """
+    added = _added_locales(_directories())
     for source in (selector, _babel_locale):
         if source is not None:
-            found = normalise(source())
+            found = normalise(source(), added)
             if found:
                 return found
     # The visitor's languages in order of preference; the first one we speak wins (werkzeug's best_match
     # would rank by our list instead and read "zh-Hant-HK" as Simplified Chinese).
     for tag, _quality in request.accept_languages:
-        found = normalise(tag)
+        found = normalise(tag, added)
         if found:
             return found
     return DEFAULT_LOCALE
 
 
+def _load(directories: tuple[str, ...], locale: str) -> Mapping[str, str]:
+    """Every message of ``locale``: the app's catalogs first, then the bundled one, then the English text.
+
+    gettext's own fallback chain does the layering, so a catalog that lacks a message (or has it untranslated
+    or fuzzy, which ``pybabel compile`` leaves out) shows it in English.
+    """
+    names = [locale.replace("-", "_")]
+    chain: NullTranslations | None = None
+    for directory in (*directories, CATALOGS):
+        found = Translations.load(directory, names, DOMAIN)
+        if isinstance(found, Translations):  # a plain NullTranslations: no catalog there
+            if chain is None:
+                chain = found
+            else:
+                chain.add_fallback(found)
+    if chain is None:
+        return MESSAGES
+    return MappingProxyType({key: str(chain.pgettext(key, text)) if text else text for key, text in MESSAGES.items()})
+
+
 def strings(locale: str) -> Mapping[str, str]:
-    """The built-in strings of ``locale`` (English for anything unknown)."""
-    return STRINGS.get(locale, STRINGS[DEFAULT_LOCALE])
+    """The messages of ``locale`` by key (English for a locale this app does not speak, and for any message
+    its catalogs lack). Loaded once per process and app set-up; cheap on every later call."""
+    directories = _directories()
+    key = (directories, locale)
+    found = _strings.get(key)
+    if found is None:
+        if locale != DEFAULT_LOCALE and locale not in LOCALES and locale not in _added_locales(directories):
+            return strings(DEFAULT_LOCALE)  # unknown tags share English: callers cannot grow the cache
+        found = _strings[key] = _load(directories, locale)
+    return found
 
 
 def translate(locale: str, key: str, **kwargs: Any) -> str:
-    text = strings(locale).get(key) or STRINGS[DEFAULT_LOCALE][key]
+    """The message ``key`` in ``locale``, its ``{placeholders}`` filled from ``kwargs`` (``str.format``).
+
+    Messages with placeholders (``prompt_title``: "Allow {title}?") keep them in every catalog (they are
+    flagged ``python-brace-format`` there), so the same call formats any language.
+    """
+    text = strings(locale)[key]
     return text.format(**kwargs) if kwargs else text

@@ -9,7 +9,7 @@ import pytest
 from conftest import choose
 
 from flask_consent import Cookie, Purpose
-from flask_consent.i18n import LOCALES, STRINGS, normalise
+from flask_consent.i18n import LOCALES, normalise, strings
 
 ZH = ("zh-HK", "zh-CN")
 
@@ -38,19 +38,19 @@ def i18n_app(make_app):
 
 def _english_strings() -> list[str]:
     words = {"Cookie", "Cookies"}
-    return [v for v in STRINGS["en"].values() if v and v not in words]
+    return [v for v in strings("en").values() if v and v not in words]
 
 
 def test_every_built_in_string_exists_in_every_locale():
-    keys = set(STRINGS["en"])
+    keys = set(strings("en"))
     for locale in LOCALES:
-        assert set(STRINGS[locale]) == keys, locale
-        for key, value in STRINGS[locale].items():
+        assert set(strings(locale)) == keys, locale
+        for key, value in strings(locale).items():
             assert value or key == "reason_first_visit", (locale, key)
             if locale != "en" and key not in ("cookies", "reason_first_visit"):
-                assert value != STRINGS["en"][key], (locale, key)
+                assert value != strings("en")[key], (locale, key)
     for locale in ZH:
-        assert "{title}" in STRINGS[locale]["prompt_title"]
+        assert "{title}" in strings(locale)["prompt_title"]
 
 
 @pytest.mark.parametrize("locale", ZH)
@@ -72,7 +72,7 @@ def test_every_page_renders_only_the_chosen_language(i18n_app, locale):
             assert phrase not in text, (name, phrase)
         assert f'lang="{locale}"' in html, name
         assert "<td>session</td>" not in html and ": session)" not in html, name
-    zh = STRINGS[locale]
+    zh = strings(locale)
     banner = pages["banner"].get_data(as_text=True)
     for key in ("banner_title", "accept_all", "reject_all", "customise", "save", "policy_link"):
         assert zh[key] in banner
@@ -101,13 +101,13 @@ def test_english_is_the_default_and_banner_lang_is_set(i18n_app):
 def test_locale_selector_wins_over_accept_language(make_app):
     app = make_app(purposes=localised_purposes(), CONSENT_LOCALE_SELECTOR=lambda: "zh_Hans_CN")
     html = app.test_client().get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert STRINGS["zh-CN"]["reject_all"] in html and 'lang="zh-CN"' in html
+    assert strings("zh-CN")["reject_all"] in html and 'lang="zh-CN"' in html
 
 
 def test_selector_returning_nothing_falls_back_to_accept_language(make_app):
     app = make_app(CONSENT_LOCALE_SELECTOR=lambda: None)
     html = app.test_client().get("/", headers={"Accept-Language": "zh-TW"}).get_data(as_text=True)
-    assert STRINGS["zh-HK"]["reject_all"] in html
+    assert strings("zh-HK")["reject_all"] in html
 
 
 @pytest.mark.parametrize("tag, expected", [
@@ -149,4 +149,4 @@ def test_flask_babel_locale_selector_is_used(sqlite_url, tmp_path):
     app = build_app(sqlite_url, str(tmp_path / "inst"), localised_purposes())
     Babel(app, locale_selector=lambda: "zh_Hant_HK")
     html = app.test_client().get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
-    assert STRINGS["zh-HK"]["accept_all"] in html and 'lang="zh-HK"' in html
+    assert strings("zh-HK")["accept_all"] in html and 'lang="zh-HK"' in html

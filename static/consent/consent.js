@@ -1,15 +1,18 @@
-// flask_consent banner script; the forms work without it. See README, "The banner in the browser".
+// flask_consent banner script; the forms work without it.
 const d = document, de = d.documentElement, $ = (i) => d.getElementById(i);
 const el = (t, o) => Object.assign(d.createElement(t), o);
 const url = (p) => new URL("../../" + p, import.meta.url).pathname; // <prefix>/static/consent/
 // Scripts cannot send Sec-GPC: X-GPC instead.
 const gpc = navigator.globalPrivacyControl === true;
-const req = (p, o = {}) => fetch(p, { credentials: "same-origin", cache: "no-store", ...o, headers: { ...o.headers, ...(gpc && { "X-GPC": "1" }) } });
+const req = (p, o = {}) => fetch(p, { cache: "no-store", ...o, headers: { ...o.headers, ...(gpc && { "X-GPC": "1" }) } });
 const ok = (e, g) => e.dataset.consent.split(" ").some((k) => g.includes(k));
 let cur = null, chain = Promise.resolve();
+// Keyboard first: the banner leads the tab order.
+const b0 = $("consent-banner");
+if (b0 && !b0.contains(d.activeElement)) d.body.prepend(b0);
 let ready = req(url("state")).then((r) => r.json()).then((s) => {
   cur = s;
-  // Nothing left to ask (e.g. GPC decided the rest): the banner goes.
+  // Nothing left to ask (GPC decided it): the banner goes.
   const b = $("consent-banner");
   if (b && !s.banner_due && !b.contains(d.activeElement)) dock(b);
   return s;
@@ -49,17 +52,13 @@ const activate = (g) => {
 };
 
 const dock = (p) => {
-  let r = $("consent-reopen");
-  if (!r) {
-    const a = el("aside", { className: "consent-dock", lang: p.lang }), t = p.dataset.reopen;
-    a.setAttribute("aria-label", t);
-    r = a.appendChild(el("a", { id: "consent-reopen", className: "consent-reopen", href: p.dataset.preferences, textContent: t }));
-    p.after(a);
-  }
-  const had = p.contains(d.activeElement);
+  if (!$("consent-reopen")) p.after(p.querySelector("template")?.content || "");
+  const r = $("consent-reopen"), had = p.contains(d.activeElement);
   p.remove();
-  r.hidden = false;
-  if (had) r.focus();
+  if (r) {
+    r.hidden = false;
+    if (had) r.focus();
+  }
   pad();
 };
 
@@ -92,7 +91,6 @@ d.addEventListener("submit", async (e) => {
     if (!r.ok) throw r;
     s = await r.json();
   } catch {
-    // Fall back to a plain post.
     if (b && b.name) f.append(el("input", { type: "hidden", name: b.name, value: b.value }));
     return f.submit();
   }
@@ -107,13 +105,12 @@ const show = async () => {
     o.hidden = true; // also stops a second click while this loads
     const r = await req(url("preferences") + "?next=" + encodeURIComponent(location.pathname + location.search));
     if (!r.ok) throw r;
-    const src = new DOMParser().parseFromString(await r.text(), "text/html");
-    const f = src.querySelector("form[data-consent-form]");
-    const h = el("h2", { id: "consent-panel-title", className: "consent-title", textContent: src.querySelector("h1").textContent });
-    f.prepend(h, src.querySelector(".consent-intro"));
+    const w = new DOMParser().parseFromString(await r.text(), "text/html").querySelector(".consent-page");
+    const f = w.querySelector("form");
+    const h = el("h2", { id: "consent-panel-title", className: "consent-title", textContent: w.querySelector("h1").textContent });
+    f.prepend(h, w.querySelector(".consent-intro"));
     f.querySelector(".consent-close").hidden = false;
-    p = el("section", { id: "consent-banner", className: "consent-banner consent-panel", lang: src.documentElement.lang });
-    p.setAttribute("role", "region");
+    p = el("section", { id: "consent-banner", className: "consent-banner consent-panel", lang: w.lang });
     p.setAttribute("aria-labelledby", h.id);
     p.append(f);
     o.parentNode.after(p);

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -56,11 +55,12 @@ def client(shop: Flask) -> FlaskClient:
 
 
 def token(client: FlaskClient, path: str = "/") -> str:
-    """The CSRF token of this client's session, read from a shop page's meta tag."""
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'<meta name="csrf-token" content="([^"]+)"', html)
-    assert match, "the page carries no CSRF token"
-    return match.group(1)
+    """The CSRF token of this client's session, after a visit to ``path``, from ``/csrf-token`` (the page
+    may carry none: the shop issues tokens only where a form or a script needs one)."""
+    assert client.get(path).status_code < 500
+    response = client.get("/csrf-token")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    return str(response.get_json()["csrf_token"])
 
 
 def decide(client: FlaskClient, action: str, *purposes: str, scope: str = "all") -> None:

@@ -1,6 +1,7 @@
 // "Find stores near me": asks the browser for its position only when the visitor presses the button, on a
 // page that is served only after they allowed the location purpose. The position goes to the server once,
-// in a POST body (never in a URL that could be logged), and is not stored.
+// in a POST body (never in a URL that could be logged), and is not stored. The messages come translated in
+// the status element's data attributes.
 const button = document.getElementById("locate");
 const status = document.getElementById("nearby-status");
 const list = document.getElementById("nearby-results");
@@ -29,28 +30,27 @@ const show = (stores) => {
 };
 
 const locate = () => {
-  status.textContent = "Asking your browser for your position…";
+  status.textContent = status.dataset.asking;
   navigator.geolocation.getCurrentPosition(
     async ({ coords }) => {
-      const token = document.querySelector('meta[name="csrf-token"]');
+      // The CSRF token is fetched only now: pages carry none, so a page view sets no session cookie.
+      const { csrf_token: token } = await (await fetch(button.dataset.csrf, { credentials: "same-origin" })).json();
       const res = await fetch(button.dataset.endpoint, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token ? token.content : "" },
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": token },
         body: JSON.stringify({ lat: Number(coords.latitude.toFixed(4)), lng: Number(coords.longitude.toFixed(4)) }),
       });
       if (!res.ok) {
-        status.textContent = "Could not find stores. Choose your district below instead.";
+        status.textContent = status.dataset.failed;
         return;
       }
       const data = await res.json();
-      status.textContent = data.in_hong_kong
-        ? "The three stores nearest to you:"
-        : "You seem to be outside Hong Kong; these are our nearest stores:";
+      status.textContent = data.in_hong_kong ? status.dataset.nearest : status.dataset.outside;
       show(data.stores);
     },
     () => {
-      status.textContent = "Your browser did not share a position. Choose your district below instead.";
+      status.textContent = status.dataset.refused;
     },
     { maximumAge: 60000, timeout: 15000 },
   );

@@ -1,5 +1,6 @@
 // Voice search with the browser's own speech recognition (where it exists): the words become the text of the
-// search box, and only that text is sent to the shop.
+// search box, and only that text is sent to the shop. The messages come translated in the status element's
+// data attributes.
 const Recognition = window.SpeechRecognition || window.webkitSpeechRecognition;
 const start = document.getElementById("voice-start");
 const input = document.getElementById("voice-q");
@@ -8,7 +9,7 @@ const form = document.getElementById("voice-form");
 
 if (Recognition && start) {
   start.hidden = false;
-  status.textContent = "Press “Start speaking”, then say what you are looking for.";
+  status.textContent = status.dataset.ready;
   start.addEventListener("click", () => {
     const rec = new Recognition();
     rec.lang = document.documentElement.lang || "en";
@@ -19,9 +20,9 @@ if (Recognition && start) {
       form.requestSubmit();
     });
     rec.addEventListener("error", () => {
-      status.textContent = "Speech was not recognised; type your search instead.";
+      status.textContent = status.dataset.failed;
     });
-    status.textContent = "Listening…";
+    status.textContent = status.dataset.listening;
     rec.start();
   });
 }
