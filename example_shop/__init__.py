@@ -77,7 +77,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_view = "account.login"
     LoginThrottle(app)
     csrf.init_app(app)
-    consent = Consent(app, purposes=PURPOSES)
+    Consent(app, purposes=PURPOSES)
 
     from . import account, admin, nearby, privacy, search, security, shop, thirdparty
     from .withdrawal import connect_withdrawal

@@ -105,7 +105,7 @@ class CookieCodec:
     """
 
     def __init__(self, secret_keys: Iterable[str | bytes], *, salt: str = SALT, cache_size: int = 4096):
-        self.serializer = URLSafeTimedSerializer(list(secret_keys), salt=salt)
+        self.serializer = URLSafeTimedSerializer(list(secret_keys), salt=salt)  # type: ignore[arg-type]
         self._verified = lru_cache(maxsize=cache_size)(self._verify)
 
     def dumps(self, state: ConsentState) -> str:

@@ -40,7 +40,7 @@ class CsrfSigner:
         keys = [k for k in secret_keys if k]
         if not keys:
             raise ValueError("a CSRF signer needs at least one secret key")
-        self.signer = TimestampSigner(keys, salt=SALT)
+        self.signer = TimestampSigner(keys, salt=SALT)  # type: ignore[arg-type]  # a list of str and bytes
 
     def token(self, value: str) -> str:
         """The token for cookie value ``value``, issued now."""

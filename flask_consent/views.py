@@ -158,6 +158,7 @@ def history() -> Response:
     comps = components()
     st = consent_state()
     records = comps.store.history(st.subject_id, member_id())
+    response: Response
     if wants_json(default_json=True):
         response = jsonify(subject_id=st.subject_id, records=[r.to_dict() for r in records])
     else:

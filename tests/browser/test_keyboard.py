@@ -3,7 +3,6 @@ three Tab presses from load, with JavaScript on and off (C29, C32)."""
 
 from __future__ import annotations
 
-import pytest
 from playwright.sync_api import Page, expect
 
 from .conftest import Shop
@@ -31,11 +30,6 @@ def test_accept_all_within_three_tabs_with_javascript(shop: Shop, open_page) -> 
     assert page.evaluate("document.activeElement === document.body")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the server to insert the banner right after the opening <body> tag (rendering.inject_banner); "
-    "without JavaScript nothing can move it ahead of the page's links",
-)
 def test_accept_all_within_three_tabs_without_javascript(shop: Shop, open_page) -> None:  # C29, C32
     page = open_page(js=False)
     page.goto(shop.url + "/")
