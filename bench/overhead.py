@@ -240,14 +240,14 @@ def main() -> None:
 
     results: list[tuple[str, str, float]] = []
     scenarios: list[tuple[str, str, float, Flask, dict[str, Any], bytes | None, str, str | None]] = [
-        ("Typical page calling consent_banner(), valid cookie", "/call", 1.05, app, environ_for("/call", cookie),
+        ("Typical page calling consent_banner(), valid cookie", "/call", 1.10, app, environ_for("/call", cookie),
          decided_markup, "/call", cookie),
         ("Typical page, control auto-injected, valid cookie", "/", 1.10, app, environ_for("/", cookie),
          decided_markup, "/", cookie),
         ("Hello world, valid cookie", "/hello", 1.10, app, environ_for("/hello", cookie), None, "/hello", cookie),
         ("Typical page, first visit (banner rendered and injected)", "/", 1.30, app, environ_for("/", None),
          first_markup, "/", None),
-        ("@consent_required view granted vs undecorated (both with the extension)", "/gated", 1.05, app,
+        ("@consent_required view granted vs undecorated (both with the extension)", "/gated", 1.10, app,
          environ_for("/gated", cookie), None, "/plain", cookie),
         ("(for scale) first visit vs a bare page that issues a CSRF token", "/", 0.0, app,
          environ_for("/", None), first_markup, "/csrf", None),
@@ -282,7 +282,11 @@ def main() -> None:
 
 
 def _between(body: bytes) -> bytes:
-    """What the extension put before ``</body>`` (after the footer)."""
+    """What the extension added: right after ``<body>`` (auto-injected) or after the footer (called)."""
+    start = body.index(b"<body>") + len(b"<body>")
+    injected = body[start:body.index(b'<header class="site">')]
+    if injected:
+        return injected
     start = body.index(b"</footer>") + len(b"</footer>\n")
     return body[start:body.rindex(b"</body>")]
 

@@ -81,7 +81,7 @@ def build_leaky_app(db: str, instance: str) -> Flask:
     def fragment() -> str:
         return "<p>Free delivery this week</p>"
 
-    Consent(app, purposes=shop_purposes()).store.init_db()  # type: ignore[attr-defined]
+    Consent(app, purposes=shop_purposes())
     app.wsgi_app = LegacyAnalytics(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
@@ -127,5 +127,5 @@ def build_clean_app(db: str, instance: str) -> Flask:
     def basket() -> str:
         raise AssertionError("the audit only sends GET")
 
-    Consent(app, purposes=shop_purposes()).store.init_db()  # type: ignore[attr-defined]
+    Consent(app, purposes=shop_purposes())
     return app

@@ -1,0 +1,120 @@
+"""What flask_consent adds to a page for a decided visitor, against what Flask-Login adds for a remembered
+member, on the same page in the same run (target: consent's added µs ≤ 0.25 × Flask-Login's).
+
+Run by hand (never as a timed test)::
+
+    python bench/peers.py [--requests 3000] [--rounds 7]
+
+Three apps serve the bench shop's page (``bench/overhead.py``'s layout): bare; with the extension, called by a
+visitor whose consent cookie is valid (the "Privacy choices" control is rendered); with Flask-Login, called
+by a member signed in by the remember cookie only (a new browser session: Flask-Login loads the user and
+writes the session). Each is called ``--requests`` times per round, alternating; each added cost is the median
+over rounds of (app - bare) per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import flask_login  # noqa: E402
+from overhead import CATEGORIES, PRODUCTS, PURPOSES, SECRET, TEMPLATES, call, environ_for  # noqa: E402
+
+from flask_consent import Consent  # noqa: E402
+from flask_consent.state import undecided  # noqa: E402
+
+PAGE = "page_call.html"
+
+
+class Member(flask_login.UserMixin):
+    def __init__(self, user_id: str):
+        self.id = user_id
+
+
+def make(kind: str, instance: str) -> Flask:
+    """The bench page on a bare app, or with ``consent`` or ``login``."""
+    from jinja2 import DictLoader
+
+    app = Flask(f"peers_{kind}", instance_path=instance)
+    app.config.update(SECRET_KEY=SECRET, CONSENT_DATABASE_URL=f"sqlite:///{instance}/consent.db")
+    app.jinja_loader = DictLoader(TEMPLATES)  # type: ignore[assignment,method-assign]
+    ctx = {"title": "Everything", "categories": CATEGORIES, "products": PRODUCTS}
+
+    @app.get("/")
+    def page() -> str:
+        if kind == "consent":
+            return render_template(PAGE, **ctx)
+        return render_template("page_static.html", static_markup="", **ctx)
+
+    if kind == "consent":
+        Consent(app, purposes=PURPOSES)
+    if kind == "login":
+        manager = flask_login.LoginManager(app)
+        manager.user_loader(Member)
+
+        @app.get("/login")
+        def login() -> str:
+            flask_login.login_user(Member("42"), remember=True)
+            return "in"
+
+        @app.before_request
+        def who() -> None:
+            flask_login.current_user.is_authenticated  # noqa: B018 - as any page that greets the member does
+    return app
+
+
+def remember_cookie(app: Flask) -> str:
+    client = app.test_client()
+    client.get("/login")
+    return f"remember_token={client.get_cookie('remember_token').value}"  # type: ignore[union-attr]
+
+
+def consent_cookie(app: Flask) -> str:
+    comps = app.extensions["consent"]
+    with app.test_request_context("/"):
+        state = undecided(comps.registry, comps.policy_version, comps.max_age).apply(
+            "accept_all", method="banner_accept_all", record_id="benchrecord0001")
+        return f"{comps.cookie_name}={comps.codec.dumps(state)}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="consent-peers-")
+    bare, consent, login = make("bare", tmp), make("consent", tmp), make("login", tmp)
+    sides: dict[str, tuple[Flask, dict[str, Any]]] = {
+        "bare": (bare, environ_for("/", None)),
+        "consent": (consent, environ_for("/", consent_cookie(consent))),
+        "login": (login, environ_for("/", remember_cookie(login))),
+    }
+    assert b"consent-reopen" in call(*sides["consent"])
+    added: dict[str, list[float]] = {"consent": [], "login": []}
+    for _ in range(args.rounds):
+        per: dict[str, float] = {}
+        for name, (app, environ) in sides.items():
+            start = time.perf_counter()
+            for _ in range(args.requests):
+                call(app, environ)
+            per[name] = (time.perf_counter() - start) / args.requests * 1e6
+        for name in added:
+            added[name].append(per[name] - per["bare"])
+    c, lg = statistics.median(added["consent"]), statistics.median(added["login"])
+    ratio = c / lg
+    print(f"added per page: flask_consent {c:.1f} µs (decided visitor), Flask-Login {lg:.1f} µs (remembered member)")
+    print(f"ratio {ratio:.3f} (≤ 0.25: {'yes' if ratio <= 0.25 else 'NO'})")
+
+
+if __name__ == "__main__":
+    main()
