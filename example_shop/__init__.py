@@ -79,10 +79,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     consent = Consent(app, purposes=PURPOSES)
 
-    from . import account, admin, nearby, privacy, search, security, shop, thirdparty
+    from . import account, admin, nearby, privacy, search, security, shop, support, thirdparty
     from .withdrawal import connect_withdrawal
 
-    for module in (shop, account, privacy, admin, nearby, search, thirdparty, security):
+    for module in (shop, account, privacy, admin, nearby, search, thirdparty, security, support):
         app.register_blueprint(module.bp)
     from flask_consent.dashboard import make_dashboard
 

@@ -28,11 +28,16 @@ from .models import (
     BrowsingEvent,
     DataRequest,
     Favourite,
+    Interest,
     Order,
     PartnerShare,
     Review,
+    Seller,
+    SignIn,
+    SupportCase,
     User,
 )
+from .support import cases_of
 from .thirdparty import ANALYTICS_COOKIE, analytics_of
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -116,6 +121,12 @@ def collect_data() -> dict[str, Any]:
         data["shared_with_partners"] = [{"order_id": s.order_id, "partner": s.partner, "data": json.loads(s.payload)}
                                         for s in db.session.scalars(
                                             db.select(PartnerShare).where(PartnerShare.user_id == member))]
+        data["support_cases"] = [
+            {"kind": v.case.kind, "order_id": v.case.order_id, "message": v.case.message, "status": v.case.status,
+             "reply": v.case.reply, "created_at": _iso(v.case.created_at), "target_due": v.target_due.isoformat(),
+             "answered_at": _iso(v.case.answered_at)}
+            for v in cases_of(member)
+        ]
         data["data_requests"] = [{"kind": q.kind, "status": q.status, "created_at": _iso(q.created_at),
                                   "target_due": q.target_due.isoformat(), "legal_due": q.legal_due.isoformat()}
                                  for q in requests_of(member)]
@@ -158,7 +169,8 @@ def cancel_account(user: User) -> None:
     """Delete a member's personal data and anonymise what the shop must keep.
 
     Deleted: the account, reviews, favourites, browsing history, analytics page views (of this browser and of
-    the member on any device), data requests and anything queued for partners. Kept without identity: order
+    the member on any device), data requests, customer-service cases, the security log of sign-ins,
+    interests and anything queued for partners; a seller account loses its link. Kept without identity: order
     lines and totals (the shop's accounts), with consignee, address, phone and the link to the account
     cleared; and the consent records, which stay as proof of what was consented but lose the user id
     (``store.unlink_user``) - they keep only the random subject id of the device's consent cookie, which
@@ -166,11 +178,12 @@ def cancel_account(user: User) -> None:
     """
     uid, login_id = user.id, user.get_id()
     subject = current_consent.subject_id
-    for model in (Review, Favourite, PartnerShare, DataRequest):
+    for model in (Review, Favourite, PartnerShare, DataRequest, SupportCase, SignIn, Interest):
         db.session.execute(db.delete(model).where(model.user_id == uid))
     who = [BrowsingEvent.user_id == uid] + ([BrowsingEvent.subject_id == subject] if subject else [])
     db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
     db.session.execute(db.delete(AnalyticsEvent).where(analytics_of(uid)))
+    db.session.execute(db.update(Seller).where(Seller.user_id == uid).values(user_id=None))
     db.session.execute(
         db.update(Order).where(Order.user_id == uid).values(user_id=None, consignee="", address="", phone="")
     )
