@@ -37,6 +37,9 @@ from .models import (
     SupportCase,
     User,
 )
+from .seller import sellers_of_order
+from .signins import KEEP as SIGNIN_KEEP
+from .signins import sign_ins_of
 from .support import cases_of
 from .thirdparty import ANALYTICS_COOKIE, analytics_of
 
@@ -87,7 +90,7 @@ def policy() -> str:
     ext = _consent_ext()
     return render_template(
         "privacy/policy.html", purposes=ext.declaration(current_locale()), version=ext.policy_version,
-        target_days=TARGET_DAYS, legal_days=LEGAL_DAYS,
+        target_days=TARGET_DAYS, legal_days=LEGAL_DAYS, signin_days=SIGNIN_KEEP.days,
     )
 
 
@@ -109,8 +112,9 @@ def collect_data() -> dict[str, Any]:
         data["orders"] = [
             {"id": o.id, "created_at": _iso(o.created_at), "consignee": o.consignee, "address": o.address,
              "phone": o.phone, "total_cents": o.total_cents,
-             "lines": [{"product": ln.product.name, "quantity": ln.quantity, "price_cents": ln.price_cents}
-                       for ln in o.lines]}
+             "lines": [{"product": ln.product.name, "quantity": ln.quantity, "price_cents": ln.price_cents,
+                        "seller": ln.product.seller.name if ln.product.seller else None} for ln in o.lines],
+             "delivery_details_given_to_sellers": sellers_of_order(o)}
             for o in db.session.scalars(db.select(Order).where(Order.user_id == member))
         ]
         data["favourites"] = [f.product.name for f in db.session.scalars(
@@ -127,6 +131,9 @@ def collect_data() -> dict[str, Any]:
              "answered_at": _iso(v.case.answered_at)}
             for v in cases_of(member)
         ]
+        data["interests"] = sorted(db.session.scalars(db.select(Interest.category).where(Interest.user_id == member)))
+        data["security_log"] = [{"at": _iso(s.at), "device": s.device, "ip_hash": s.ip_hash}
+                                for s in sign_ins_of(member)]
         data["data_requests"] = [{"kind": q.kind, "status": q.status, "created_at": _iso(q.created_at),
                                   "target_due": q.target_due.isoformat(), "legal_due": q.legal_due.isoformat()}
                                  for q in requests_of(member)]
