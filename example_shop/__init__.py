@@ -24,6 +24,7 @@ from .i18n import init_i18n, select_locale
 from .purposes import PURPOSES, SHOP_NAME
 from .retention import init_cli
 from .security import init_security, protect_database_files
+from .signins import init_signins
 from .throttle import LoginThrottle
 
 #: The version of the privacy policy (``/privacy/policy``); bumping it asks every visitor again.
@@ -68,7 +69,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if config:
         app.config.update(config)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+        app.config["SECRET_KEY"] = instance_secret(Path(app.instance_path))
     init_security(app)
     protect_database_files(app)
 
@@ -79,10 +80,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     Consent(app, purposes=PURPOSES)
 
-    from . import account, admin, nearby, privacy, search, security, shop, thirdparty
+    from . import account, admin, nearby, privacy, search, security, seller, shop, support, thirdparty
     from .withdrawal import connect_withdrawal
 
-    for module in (shop, account, privacy, admin, nearby, search, thirdparty, security):
+    for module in (shop, account, privacy, admin, nearby, search, thirdparty, security, support, seller):
         app.register_blueprint(module.bp)
     from flask_consent.dashboard import make_dashboard
 
@@ -92,6 +93,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         make_dashboard(guard=admin.admin_guard, requests_provider=open_requests), url_prefix="/admin/consent"
     )
     connect_withdrawal(app)
+    init_signins(app)
     init_cli(app)
 
     init_i18n(app)
@@ -108,9 +110,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _instance_secret(instance: Path) -> str:
-    """The secret key kept in the instance folder, created (mode 0600) on first run."""
-    path = instance / "secret_key"
+def instance_secret(instance: Path, name: str = "secret_key") -> str:
+    """A secret kept in the instance folder (the secret key, the sign-in log's IP hashing key), created
+    (mode 0600) on first run."""
+    path = instance / name
     try:
         key = path.read_text(encoding="utf-8").strip()
         if key:
@@ -129,10 +132,10 @@ def _announce_logins(app: Flask) -> None:
     ctx = click.get_current_context(silent=True)
     if ctx is None or ctx.info_name != "run" or is_running_from_reloader():
         return
-    from .seed import DEMO_ADMIN, DEMO_MEMBER, demo_logins
+    from .seed import DEMO_ADMIN, DEMO_MEMBER, DEMO_SELLER, demo_logins
 
     logins = demo_logins(app)
     click.echo(
         f" * {SHOP_NAME} demo shop. Demo member: {DEMO_MEMBER} / {logins[DEMO_MEMBER]}  "
-        f"Admin: {DEMO_ADMIN} / {logins[DEMO_ADMIN]}"
+        f"Admin: {DEMO_ADMIN} / {logins[DEMO_ADMIN]}  Seller (/seller/orders): {DEMO_SELLER} / {logins[DEMO_SELLER]}"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.security import check_password_hash
@@ -12,8 +12,10 @@ from werkzeug.wrappers import Response
 
 from .extensions import db, login_manager
 from .forms import LoginForm, ProfileForm, RegisterForm, SimpleForm, local_path
-from .models import Favourite, Order, User
-from .seed import hash_password
+from .models import Favourite, Interest, Order, User
+from .seed import CATEGORIES, hash_password
+from .seller import seller_of
+from .signins import KEEP, sign_ins_of
 from .throttle import login_throttle
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -72,6 +74,13 @@ def logout() -> Response:
     return redirect(url_for("shop.index"), 303)
 
 
+@bp.get("/security")
+@login_required
+def security() -> str:
+    """The member's security log: their sign-ins with time and browser (``signins``)."""
+    return render_template("account/security.html", sign_ins=sign_ins_of(current_user.id), keep_days=KEEP.days)
+
+
 @bp.route("/", methods=["GET", "POST"])
 @login_required
 def profile() -> str | Response:
@@ -87,4 +96,25 @@ def profile() -> str | Response:
         db.select(Order).where(Order.user_id == current_user.id).order_by(Order.created_at.desc())
     ).all()
     favourites = db.session.scalars(db.select(Favourite).where(Favourite.user_id == current_user.id)).all()
-    return render_template("account/profile.html", form=form, orders=orders, favourites=favourites)
+    return render_template("account/profile.html", form=form, orders=orders, favourites=favourites,
+                           categories=CATEGORIES, interests=interests_of(current_user.id),
+                           is_seller=seller_of(current_user.id) is not None)
+
+
+def interests_of(user_id: int) -> set[str]:
+    """The categories a member picked as interests."""
+    return set(db.session.scalars(db.select(Interest.category).where(Interest.user_id == user_id)))
+
+
+@bp.post("/interests")
+@login_required
+def interests() -> Response:
+    """Replace the member's interests with the ticked categories (unknown ones are ignored)."""
+    if not SimpleForm().validate_on_submit():
+        abort(400)
+    picked = {c for c in request.form.getlist("interests") if c in CATEGORIES}
+    db.session.execute(db.delete(Interest).where(Interest.user_id == current_user.id))
+    db.session.add_all(Interest(user_id=current_user.id, category=c) for c in sorted(picked))
+    db.session.commit()
+    flash(_("Your interests are saved."))
+    return redirect(url_for("account.profile", _anchor="interests-h"), 303)

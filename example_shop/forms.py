@@ -83,3 +83,22 @@ def local_path(value: str | None) -> str | None:
     if any(ord(ch) < 33 or ch in "\\\x7f" for ch in value):
         return None
     return value
+
+
+#: What a member can contact customer service about (``SupportCase.kind``), and how cases stand.
+SUPPORT_KINDS = {"question": _l("A question about an order"), "dispute": _l("A dispute about an order"),
+                 "return": _l("A return")}
+SUPPORT_STATUSES = {"open": _l("Waiting for our answer"), "answered": _l("Answered")}
+
+
+class SupportForm(FlaskForm):
+    """A new customer-service case; ``order`` choices are the member's own orders (set by the view)."""
+
+    kind = SelectField(_l("What is it about?"), choices=[SelectChoice(k, v) for k, v in SUPPORT_KINDS.items()],
+                       validators=[InputRequired()])
+    order = SelectField(_l("Order"), choices=[])
+    message = TextAreaField(_l("Your message"), validators=[InputRequired(), Length(min=3, max=4000)])
+
+
+class SupportReplyForm(FlaskForm):
+    reply = TextAreaField(_l("Answer"), validators=[InputRequired(), Length(min=3, max=4000)])

@@ -1,8 +1,10 @@
-"""The shop's tables: catalogue, members, orders, the recommendation inputs, stores and data requests.
+"""The shop's tables: catalogue and its sellers, members, orders, the recommendation inputs, stores, data
+requests, customer-service cases and the security log.
 
 Which rows hold personal data matters for the privacy centre: ``User``, ``Review``, ``Favourite``, ``Order``
-(consignee, address, phone), ``BrowsingEvent``, ``AnalyticsEvent``, ``PartnerShare`` and ``DataRequest``.
-Cancelling an account deletes or anonymises every one of them (see ``privacy.cancel_account``).
+(consignee, address, phone), ``BrowsingEvent``, ``AnalyticsEvent``, ``PartnerShare``, ``DataRequest``,
+``SupportCase``, ``SignIn`` and ``Interest``. Cancelling an account deletes or anonymises every one of them
+(see ``privacy.cancel_account``).
 """
 
 from __future__ import annotations
@@ -52,11 +54,22 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return self.login_id
 
 
+class Seller(db.Model):  # type: ignore[name-defined,misc]
+    """A shop of the marketplace. Its staff sign in as the member ``user_id`` and see, at ``/seller/orders``,
+    the delivery details of the order lines of its own products and nothing else."""
+
+    __tablename__ = "sellers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True, nullable=True)
+
+
 class Product(db.Model):  # type: ignore[name-defined,misc]
-    """A product. ``colour`` drives both its generated picture and the photo search."""
+    """A product, sold by one seller. ``colour`` drives both its generated picture and the photo search."""
 
     __tablename__ = "products"
     id: Mapped[int] = mapped_column(primary_key=True)
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), index=True, nullable=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(40), index=True)
@@ -64,6 +77,7 @@ class Product(db.Model):  # type: ignore[name-defined,misc]
     price_cents: Mapped[int]
     colour: Mapped[str] = mapped_column(String(7))
     sold: Mapped[int] = mapped_column(default=0)
+    seller: Mapped[Seller | None] = relationship()
 
     @property
     def price(self) -> str:
@@ -197,6 +211,44 @@ class DataRequest(db.Model):  # type: ignore[name-defined,misc]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     user: Mapped[User | None] = relationship()
+
+
+class SupportCase(db.Model):  # type: ignore[name-defined,misc]
+    """A member's message to customer service: a question, or a dispute or return about one of their orders,
+    answered against the same 15-day target as data requests (``deadlines.py``)."""
+
+    __tablename__ = "support_cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    reply: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+
+class SignIn(db.Model):  # type: ignore[name-defined,misc]
+    """One sign-in of a member (the security log): when, a keyed hash of the address (never the address)
+    and the browser family (never the full user-agent). Kept ``signins.KEEP`` days."""
+
+    __tablename__ = "sign_ins"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ip_hash: Mapped[str] = mapped_column(String(64))
+    device: Mapped[str] = mapped_column(String(40))
+
+
+class Interest(db.Model):  # type: ignore[name-defined,misc]
+    """A product category a member said they are interested in (used only with ``recommendations``)."""
+
+    __tablename__ = "interests"
+    __table_args__ = (UniqueConstraint("user_id", "category"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    category: Mapped[str] = mapped_column(String(40))
 
 
 def check_schema() -> None:

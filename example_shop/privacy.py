@@ -28,11 +28,19 @@ from .models import (
     BrowsingEvent,
     DataRequest,
     Favourite,
+    Interest,
     Order,
     PartnerShare,
     Review,
+    Seller,
+    SignIn,
+    SupportCase,
     User,
 )
+from .seller import sellers_of_order
+from .signins import KEEP as SIGNIN_KEEP
+from .signins import sign_ins_of
+from .support import cases_of
 from .thirdparty import ANALYTICS_COOKIE, analytics_of
 
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -82,7 +90,7 @@ def policy() -> str:
     ext = _consent_ext()
     return render_template(
         "privacy/policy.html", purposes=ext.declaration(current_locale()), version=ext.policy_version,
-        target_days=TARGET_DAYS, legal_days=LEGAL_DAYS,
+        target_days=TARGET_DAYS, legal_days=LEGAL_DAYS, signin_days=SIGNIN_KEEP.days,
     )
 
 
@@ -104,8 +112,9 @@ def collect_data() -> dict[str, Any]:
         data["orders"] = [
             {"id": o.id, "created_at": _iso(o.created_at), "consignee": o.consignee, "address": o.address,
              "phone": o.phone, "total_cents": o.total_cents,
-             "lines": [{"product": ln.product.name, "quantity": ln.quantity, "price_cents": ln.price_cents}
-                       for ln in o.lines]}
+             "lines": [{"product": ln.product.name, "quantity": ln.quantity, "price_cents": ln.price_cents,
+                        "seller": ln.product.seller.name if ln.product.seller else None} for ln in o.lines],
+             "delivery_details_given_to_sellers": sellers_of_order(o)}
             for o in db.session.scalars(db.select(Order).where(Order.user_id == member))
         ]
         data["favourites"] = [f.product.name for f in db.session.scalars(
@@ -116,6 +125,15 @@ def collect_data() -> dict[str, Any]:
         data["shared_with_partners"] = [{"order_id": s.order_id, "partner": s.partner, "data": json.loads(s.payload)}
                                         for s in db.session.scalars(
                                             db.select(PartnerShare).where(PartnerShare.user_id == member))]
+        data["support_cases"] = [
+            {"kind": v.case.kind, "order_id": v.case.order_id, "message": v.case.message, "status": v.case.status,
+             "reply": v.case.reply, "created_at": _iso(v.case.created_at), "target_due": v.target_due.isoformat(),
+             "answered_at": _iso(v.case.answered_at)}
+            for v in cases_of(member)
+        ]
+        data["interests"] = sorted(db.session.scalars(db.select(Interest.category).where(Interest.user_id == member)))
+        data["security_log"] = [{"at": _iso(s.at), "device": s.device, "ip_hash": s.ip_hash}
+                                for s in sign_ins_of(member)]
         data["data_requests"] = [{"kind": q.kind, "status": q.status, "created_at": _iso(q.created_at),
                                   "target_due": q.target_due.isoformat(), "legal_due": q.legal_due.isoformat()}
                                  for q in requests_of(member)]
@@ -158,7 +176,8 @@ def cancel_account(user: User) -> None:
     """Delete a member's personal data and anonymise what the shop must keep.
 
     Deleted: the account, reviews, favourites, browsing history, analytics page views (of this browser and of
-    the member on any device), data requests and anything queued for partners. Kept without identity: order
+    the member on any device), data requests, customer-service cases, the security log of sign-ins,
+    interests and anything queued for partners; a seller account loses its link. Kept without identity: order
     lines and totals (the shop's accounts), with consignee, address, phone and the link to the account
     cleared; and the consent records, which stay as proof of what was consented but lose the user id
     (``store.unlink_user``) - they keep only the random subject id of the device's consent cookie, which
@@ -166,11 +185,12 @@ def cancel_account(user: User) -> None:
     """
     uid, login_id = user.id, user.get_id()
     subject = current_consent.subject_id
-    for model in (Review, Favourite, PartnerShare, DataRequest):
+    for model in (Review, Favourite, PartnerShare, DataRequest, SupportCase, SignIn, Interest):
         db.session.execute(db.delete(model).where(model.user_id == uid))
     who = [BrowsingEvent.user_id == uid] + ([BrowsingEvent.subject_id == subject] if subject else [])
     db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
     db.session.execute(db.delete(AnalyticsEvent).where(analytics_of(uid)))
+    db.session.execute(db.update(Seller).where(Seller.user_id == uid).values(user_id=None))
     db.session.execute(
         db.update(Order).where(Order.user_id == uid).values(user_id=None, consignee="", address="", phone="")
     )

@@ -14,7 +14,7 @@ from flask_login import current_user
 from flask_consent import current_consent
 
 from .extensions import db
-from .models import BrowsingEvent, Favourite, Order, OrderLine, Product
+from .models import BrowsingEvent, Favourite, Interest, Order, OrderLine, Product
 from .retention import purge_history
 
 RECENT_COOKIE = "recs_recent"
@@ -52,7 +52,8 @@ def recent_cookie_value(product_id: int) -> str:
 
 
 def personalised(limit: int = 8) -> list[Product]:
-    """Products from the categories the visitor viewed, favourited and bought most, best sellers first,
+    """Products from the categories the visitor viewed, favourited, bought and (members, with the
+    ``recommendations`` purpose) picked as interests, most first, best sellers first,
     leaving out what they already bought. Empty while nothing is known about the visitor yet."""
     subject = current_consent.subject_id
     member = _member_id()
@@ -64,6 +65,10 @@ def personalised(limit: int = 8) -> list[Product]:
     )
     for event in db.session.scalars(views):
         weights[event.product.category] += 1
+    if member and current_consent.granted("recommendations"):
+        # Interests are the member's own words, but still personalisation: only with the purpose granted.
+        for category in db.session.scalars(db.select(Interest.category).where(Interest.user_id == member)):
+            weights[category] += 2
     if member:
         for fav in db.session.scalars(db.select(Favourite).where(Favourite.user_id == member)):
             weights[fav.product.category] += 3

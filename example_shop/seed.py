@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import os
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import Flask, current_app
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
-from .models import DataRequest, Offer, Product, Store, User, utcnow
+from .models import DataRequest, Offer, Order, OrderLine, Product, Seller, Store, SupportCase, User, utcnow
 
 CATEGORIES: dict[str, tuple[str, str, str]] = {
     "tea": ("Tea & coffee", "茶與咖啡", "茶与咖啡"),
@@ -84,6 +84,13 @@ STORES: list[tuple[str, str, str, float, float]] = [
 
 DEMO_MEMBER = "demo@harbour-goods.test"
 DEMO_ADMIN = "admin@harbour-goods.test"
+DEMO_SELLER = "seller@kowloon-tea.test"
+#: The marketplace: (seller, the e-mail its staff sign in with or None, the categories it sells).
+SELLERS: list[tuple[str, str | None, tuple[str, ...]]] = [
+    ("Kowloon Tea House", DEMO_SELLER, ("tea", "snacks")),
+    ("Sham Shui Po Makers", "seller@ssp-makers.test", ("kitchen", "home")),
+    ("Harbour Goods", None, ("stationery", "care")),
+]
 
 
 def slugify(name: str) -> str:
@@ -96,16 +103,21 @@ def hash_password(password: str) -> str:
 
 
 def demo_logins(app: Flask) -> dict[str, str]:
-    """The demo member's and the admin's e-mail and password (created on first run)."""
+    """The demo logins' e-mails and passwords (member, admin, sellers), created on first run; a file from an
+    older shop gets the logins it lacks."""
     path = Path(app.instance_path) / "demo-logins.json"
     try:
-        return dict(json.loads(path.read_text(encoding="utf-8")))
+        logins = dict(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError):
-        logins = {DEMO_MEMBER: secrets.token_urlsafe(9), DEMO_ADMIN: secrets.token_urlsafe(12)}
+        logins = {}
+    wanted = [DEMO_MEMBER, DEMO_ADMIN, *(email for _name, email, _categories in SELLERS if email)]
+    missing = {email: secrets.token_urlsafe(12) for email in wanted if email not in logins}
+    if missing:
+        logins.update(missing)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(logins, f)
-        return logins
+    return logins
 
 
 def describe(name: str, category: str) -> str:
@@ -150,6 +162,19 @@ def seed(app: Flask) -> None:
                 sold=(37 * (n + 1) * (i + 3)) % 250 + 5,
                 description=describe(name, category),
             ))
+    logins = demo_logins(app)
+    for seller_name, email, categories in SELLERS:
+        seller = Seller(name=seller_name)
+        if email:
+            staff = User(email=email, name=f"{seller_name} staff", password_hash=hash_password(logins[email]))
+            db.session.add(staff)
+            db.session.flush()
+            seller.user_id = staff.id
+        db.session.add(seller)
+        db.session.flush()
+        for product in products:
+            if product.category in categories:
+                product.seller_id = seller.id
     db.session.add_all(products)
     db.session.flush()
     for s, (name, district, address, lat, lng) in enumerate(STORES):
@@ -158,7 +183,6 @@ def seed(app: Flask) -> None:
             p = products[_offer_product(s, k, len(products))]
             store.offers.append(Offer(product_id=p.id, text=offer_text(s, k, p.name)))
         db.session.add(store)
-    logins = demo_logins(app)
     member = User(email=DEMO_MEMBER, name="Chan Tai Man", phone="+852 5555 0123",
                   address="Flat 3A, 8 Demo Street, Mong Kok", password_hash=hash_password(logins[DEMO_MEMBER]))
     admin = User(email=DEMO_ADMIN, name="Shop admin", is_admin=True,
@@ -174,4 +198,19 @@ def seed(app: Flask) -> None:
         DataRequest(user_id=member.id, kind="deletion", details="Delete my old reviews.",
                     created_at=now - timedelta(days=3)),
     ])
+    _sample_order(member, products, now)
     db.session.commit()
+
+
+def _sample_order(member: User, products: list[Product], now: datetime) -> None:
+    """An order of the demo member with items of two sellers (so each seller's page has something to show,
+    and nothing of the other's), and a return about it waiting at customer service."""
+    tea = next(p for p in products if p.category == "tea")
+    wok = next(p for p in products if p.category == "kitchen")
+    order = Order(user_id=member.id, consignee=member.name, address=member.address, phone=member.phone,
+                  total_cents=tea.price_cents + wok.price_cents, created_at=now - timedelta(days=6))
+    order.lines.extend(OrderLine(product_id=p.id, quantity=1, price_cents=p.price_cents) for p in (tea, wok))
+    db.session.add(order)
+    db.session.flush()
+    db.session.add(SupportCase(user_id=member.id, order_id=order.id, kind="return", created_at=now - timedelta(days=2),
+                               message="The lid of the steamer does not fit; I would like to return it."))

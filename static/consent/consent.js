@@ -7,18 +7,21 @@ const gpc = navigator.globalPrivacyControl === true;
 const req = (p, o = {}) => fetch(p, { cache: "no-store", ...o, headers: { ...o.headers, ...(gpc && { "X-GPC": "1" }) } });
 const ok = (e, g) => e.dataset.consent.split(" ").some((k) => g.includes(k));
 let cur = null, chain = Promise.resolve();
-// Keyboard first: the banner leads the tab order.
+// Keyboard first: the banner goes first, after any skip links.
 const b0 = $("consent-banner");
-if (b0 && !b0.contains(d.activeElement)) d.body.prepend(b0);
+if (b0 && !b0.contains(d.activeElement)) {
+  let n = d.body.firstElementChild;
+  while (n && n.matches('a[href^="#"]')) n = n.nextElementSibling;
+  d.body.insertBefore(b0, n);
+}
 let ready = req(url("state")).then((r) => r.json()).then((s) => {
   cur = s;
   // Nothing left to ask (GPC decided it): the banner goes.
-  const b = $("consent-banner");
-  if (b && !s.banner_due && !b.contains(d.activeElement)) dock(b);
+  if (b0?.isConnected && !s.banner_due && !b0.contains(d.activeElement)) dock(b0);
   return s;
 }, () => null);
 
-// WCAG 2.4.11: scroll-padding-bottom follows the banner height.
+// WCAG 2.4.11: the scroll padding follows the banner.
 const ro = new ResizeObserver(() => pad());
 const pad = () => {
   const e = $("consent-banner") || $("consent-reopen");
@@ -102,7 +105,7 @@ const show = async () => {
   let p = $("consent-banner");
   if (!p) {
     const o = $("consent-reopen");
-    o.hidden = true; // also stops a second click while this loads
+    o.hidden = true; // no second click while this loads
     const r = await req(url("preferences") + "?next=" + encodeURIComponent(location.pathname + location.search));
     if (!r.ok) throw r;
     const w = new DOMParser().parseFromString(await r.text(), "text/html").querySelector(".consent-page");
