@@ -11,8 +11,10 @@ The locale is read once per request, by the consent extension (``CONSENT_LOCALE_
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, request, session
 from flask_babel import Babel, gettext
+
+from flask_consent import current_locale as consent_locale
 
 #: The languages of the switch, by the shop's locale code.
 LANGUAGES: dict[str, str] = {"en": "English", "zh-HK": "繁體中文", "zh-CN": "简体中文"}
@@ -51,7 +53,7 @@ def select_locale() -> str:
 
 def current_locale() -> str:
     """The locale of this request, as the consent extension chose it (one reading per request)."""
-    return str(current_app.extensions["consent"].locale())
+    return consent_locale()
 
 
 def babel_locale() -> str:

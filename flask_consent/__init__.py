@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .context import current_consent
+from .context import locale as current_locale
 from .decorators import consent_required
 from .exc import ChoiceError, ConfigurationError, ConsentError
 from .extension import Consent
@@ -28,5 +29,6 @@ __all__ = [
     "consent_changed",
     "consent_required",
     "current_consent",
+    "current_locale",
 ]
 __version__ = "0.1.0"
