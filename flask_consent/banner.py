@@ -41,6 +41,10 @@ def asset_dir(name: str) -> str:
     return str(inside if inside.is_dir() else _HERE.parent / name)
 
 
+#: The package's own consent templates, wherever the package is installed.
+_OWN_TEMPLATES = str(Path(asset_dir("templates")) / "consent")
+
+
 def policy_url() -> str:
     """The privacy policy the banner links to: ``CONSENT_POLICY_URL``, else the cookie declaration page."""
     return components().settings.policy_url or url_for("consent.declaration")
@@ -100,7 +104,8 @@ def cache_key(template: str, comps: Components, state: ConsentState) -> tuple[An
         template,
         locale(),
         url_root(comps),
-        policy_url(),
+        comps.settings.policy_url,
+        nonce() is None,
         state.reason,
         tuple(p.key for p in state.due()),
         tuple(k for k in comps.registry.gpc_keys if state.gpc_honoured(k)),
@@ -114,21 +119,25 @@ def cacheable(templates: Iterable[str]) -> bool:
     app = current_app
     if app.url_default_functions or template_rendered.receivers or before_render_template.receivers:
         return False
-    ours = str(Path(asset_dir("templates")) / "consent")
     env = app.jinja_env
-    return all(str(Path(env.get_template(name).filename or "")).startswith(ours) for name in templates)
+    return components().banners.own(
+        tuple(templates),
+        lambda: all(str(Path(env.get_template(n).filename or "")).startswith(_OWN_TEMPLATES) for n in templates),
+    )
 
 
-def _kept(template: str, templates: Iterable[str], state: ConsentState, render: Callable[[], str]) -> str:
-    comps = components()
+def _kept(template: str, templates: tuple[str, ...], state: ConsentState, render: Callable[[], str]) -> Markup:
+    """``render()`` followed by the asset tags: kept per :func:`cache_key` when the templates may be kept.
+    The asset tags are kept with it unless a CSP nonce makes them differ on every request."""
     if not cacheable(templates):
-        return render()
+        return Markup(render()) + assets()
+    comps = components()
     key = cache_key(template, comps, state)
     html = comps.banners.get(key)
     if html is None:
-        html = render()
+        html = render() + (str(assets()) if key[4] else "")
         comps.banners.put(key, html)
-    return html
+    return Markup(html) if key[4] else Markup(html) + assets()
 
 
 def banner() -> Markup:
@@ -137,13 +146,16 @@ def banner() -> Markup:
     r.rendered = True
     state = consent_state()
     if state.needs_prompt:
-        return _due_banner(state) + assets()
-    loc_name = locale()
-    html = _kept("consent/reopen.html", _REOPEN_TEMPLATES, state, lambda: render_template(
-        "consent/reopen.html", t=strings(loc_name), locale=loc_name, preferences_url=url_for("consent.preferences"),
-        color_scheme=components().settings.color_scheme,
-    ))
-    return Markup(html) + assets()
+        return _due_banner(state)
+
+    def render() -> str:
+        loc_name = locale()
+        return render_template(
+            "consent/reopen.html", t=strings(loc_name), locale=loc_name,
+            preferences_url=url_for("consent.preferences"), color_scheme=components().settings.color_scheme,
+        )
+
+    return _kept("consent/reopen.html", _REOPEN_TEMPLATES, state, render)
 
 
 def _due_banner(state: ConsentState) -> Markup:
@@ -155,7 +167,7 @@ def _due_banner(state: ConsentState) -> Markup:
             due=state.due(), next=_NEXT_SLOT, scope="due", csrf_token=lambda: _CSRF_SLOT,
         ))
 
-    pieces = _SLOTS.split(_kept("consent/banner.html", _BANNER_TEMPLATES, state, render))
+    pieces = _SLOTS.split(_kept("consent/banner.html", _BANNER_TEMPLATES, state, render))  # markup: no escaping
     values = {_CSRF_SLOT: str(escape(csrf_token())), _NEXT_SLOT: str(escape(nxt))}
     return Markup("".join(values.get(piece, piece) if i % 2 else piece for i, piece in enumerate(pieces)))
 

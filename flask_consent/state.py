@@ -124,6 +124,10 @@ class ConsentState:
 
     def due(self) -> tuple[Purpose, ...]:
         """The optional purposes the banner must ask about now (never the separate, just-in-time ones)."""
+        return self._due
+
+    @cached_property
+    def _due(self) -> tuple[Purpose, ...]:
         return tuple(p for p in self.registry.optional if not p.separate and not self.decided(p.key))
 
     @property
