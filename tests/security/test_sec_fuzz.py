@@ -283,6 +283,8 @@ def test_query_parameters_never_fail_never_reflect_markup_never_link_off_site(fu
         assert "<script>alert(1)" not in body and "<img src=x" not in body
         for match in HREF.finditer(body):
             url = html.unescape(match.group(1) or match.group(2) or "")
+            if url == "data:,":  # the pages' empty favicon: it links nowhere (and spares a /favicon.ico request)
+                continue
             parts = urlsplit(url)
             assert not url.startswith("//") and "\\" not in url.split("?", 1)[0], url
             assert not parts.netloc and not parts.scheme, url
