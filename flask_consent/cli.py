@@ -2,8 +2,10 @@
 
 Exit codes that scripts can rely on:
 
-* ``0`` done (``check``: no problems found);
-* ``1`` ``check`` found problems, or ``flush`` could not replay the spool yet (the records stay spooled);
+* ``0`` done (``check``: no problems found; it may still print ``warning:`` lines, advice that does not
+  stop a deploy, such as SQLite outside debug);
+* ``1`` ``check`` found problems (``problem:`` lines: a missing or weak SECRET_KEY, a consent log that cannot
+  be reached, ...), or ``flush`` could not replay the spool yet (the records stay spooled);
 * ``2`` usage error: unknown option or format, a bad date, an output file that cannot be written;
 * ``3`` the consent log could not be read or written (database unreachable, table missing).
 """
@@ -23,8 +25,9 @@ from typing import IO, Any
 
 import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
+from jinja2 import TemplateNotFound
 
 from . import stats as stats_module
 from .components import Components, components
@@ -37,6 +40,11 @@ EXIT_STORE = 3
 _EXIT_CODES_HELP = (
     "Exit codes: 0 done, 1 problems found (check) or records still spooled (flush), 2 usage error, "
     "3 consent log unavailable."
+)
+
+_CHECK_HELP = (
+    f"{_EXIT_CODES_HELP} check prints each problem as a 'problem:' line and each warning as a 'warning:' line; "
+    "warnings alone exit 0."
 )
 
 consent_cli = AppGroup("consent", help=f"Manage the consent log of flask_consent.\n\n{_EXIT_CODES_HELP}")
@@ -152,21 +160,28 @@ def audit() -> None:
         click.echo(name)
 
 
-@consent_cli.command("check", epilog=_EXIT_CODES_HELP)
+@consent_cli.command("check", epilog=_CHECK_HELP)
 def check() -> None:
-    """Lint the consent configuration; exit 1 when a problem is found.
+    """Lint the consent configuration; exit 1 when a problem is found, 0 when only warnings are.
 
-    Looks for purposes without a description, required purposes without a justification, cookies the app
-    set that no purpose declares, a missing or weak SECRET_KEY, SQLite used outside debug/testing, and a
-    consent log that cannot be reached or has no table.
+    Problems: purposes without a description, required purposes without a justification, cookies the app set
+    that no purpose declares, a missing or weak SECRET_KEY, records the database rejected for good, and a
+    consent log that cannot be reached (or has no table while CONSENT_CREATE_TABLES is off).
+
+    Warnings: SQLite outside debug/testing, Google Consent Mode helpers in templates while no purpose grants
+    analytics_storage or ad_storage, and advertising purposes that a Global Privacy Control signal does not
+    refuse.
     """
     problems = list(_problems())
+    warnings = list(_warnings())
     for problem in problems:
         click.echo(f"problem: {problem}")
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
     if problems:
-        click.echo(f"{len(problems)} problem(s) found.", err=True)
+        click.echo(f"{len(problems)} problem(s), {len(warnings)} warning(s) found.", err=True)
         sys.exit(EXIT_PROBLEMS)
-    click.echo("No problems found.")
+    click.echo(f"No problems found ({len(warnings)} warning(s))." if warnings else "No problems found.")
 
 
 def _problems() -> Iterator[str]:
@@ -188,17 +203,57 @@ def _problems() -> Iterator[str]:
                f"{ext.spool.dead_path}: fix and re-import them, or keep the file as evidence.")
     store = ext.store
     if isinstance(store, SQLStore):
-        url = sa.engine.make_url(store.url)
-        if url.get_backend_name() == "sqlite" and not (app.debug or app.testing):
-            yield "the consent log is on SQLite in production: set CONSENT_DATABASE_URL to PostgreSQL."
         try:
             with store.engine.connect() as conn:
                 present = sa.inspect(conn).has_table("consent_records")
         except sa.exc.SQLAlchemyError as exc:
             yield f"the consent log cannot be reached: {str(getattr(exc, 'orig', None) or exc).splitlines()[0]}"
         else:
-            if not present:
-                yield "the consent log table does not exist: run 'flask consent init-db'."
+            if not present and not ext.settings.create_tables:
+                yield ("the consent log table does not exist and CONSENT_CREATE_TABLES is off: run "
+                       "'flask consent init-db' or the migration that creates it.")
+
+
+def _warnings() -> Iterator[str]:
+    """Advice that does not make ``check`` fail (see :func:`_problems` for what does)."""
+    ext = _ext()
+    app = current_app
+    store = ext.store
+    if isinstance(store, SQLStore) and not (app.debug or app.testing):
+        if sa.engine.make_url(store.url).get_backend_name() == "sqlite":
+            yield ("the consent log is on SQLite in production: fine for one process on one host; with several "
+                   "workers or hosts set CONSENT_DATABASE_URL to PostgreSQL.")
+    mapped = {t for p in ext.registry.values() for t in p.gcm}
+    if not mapped & {"analytics_storage", "ad_storage"}:
+        tagged = templates_calling(app, ("consent_gcm_default(", "consent_google_tag("))
+        if tagged:
+            yield (f"{', '.join(tagged)} use Google Consent Mode, but no purpose grants analytics_storage or "
+                   "ad_storage, so Google tags stay denied even after 'Accept all': give the purpose that covers "
+                   "them gcm=['analytics_storage'] (or the ad_* types), or the key 'analytics' or 'advertising'.")
+    for purpose in ext.registry.optional:
+        if not purpose.gpc_opt_out and {"ad_storage", "ad_user_data"} & set(purpose.gcm):
+            yield (f"purpose {purpose.key!r} shares data for advertising but a Global Privacy Control signal does "
+                   "not refuse it: set gpc_opt_out=True (an opt-out of sale or sharing, e.g. under the CCPA).")
+
+
+def templates_calling(app: Flask, calls: tuple[str, ...]) -> list[str]:
+    """The names of ``app``'s templates whose source contains one of ``calls`` (an empty list when the
+    template loader cannot list its templates)."""
+    env = app.jinja_env
+    loader = env.loader
+    try:
+        names = env.list_templates()
+    except TypeError:  # a loader that cannot list templates
+        return []
+    found = []
+    for name in names:
+        try:
+            source = loader.get_source(env, name)[0] if loader is not None else ""
+        except (TemplateNotFound, UnicodeDecodeError, OSError):
+            continue
+        if any(call in source for call in calls):
+            found.append(name)
+    return found
 
 
 def _pct(rate: float | None) -> str:

@@ -9,6 +9,7 @@ components, so one ``Consent()`` serves any number of apps (the app-factory patt
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterable
 from typing import Any
 
@@ -96,6 +97,9 @@ class Consent:
         app.register_blueprint(blueprint, url_prefix=settings.url_prefix)
         app.add_url_rule("/.well-known/gpc.json", "consent_gpc_json", gpc_json)
         app.before_request(_first_request)
+        if settings.refusal is not None:
+            # A flask command loaded the app with a bad SECRET_KEY: it may run, but the app never serves.
+            app.before_request_funcs.setdefault(None, []).insert(0, _refuse_to_serve)
         # Flask runs after_request hooks last-registered first: put ours first in the list so that it runs
         # after every other one, and filters the cookies they set too (hooks registered later come after).
         app.after_request_funcs.setdefault(None, []).insert(0, finish)
@@ -144,6 +148,8 @@ def build_components(
 ) -> Components:
     """Make ``app``'s consent components from its settings; none of them knows the others' owner."""
     keys = [k for k in [*(app.config.get("SECRET_KEY_FALLBACKS") or []), app.secret_key] if k]
+    if not keys and settings.refusal is not None:
+        keys = [secrets.token_bytes(32)]  # never signs anything: the app refuses every request
     registry = PurposeRegistry(purposes, necessary_cookies=own_cookies(app, settings))
     if store is None:
         if not app.config["CONSENT_DATABASE_URL"]:
@@ -185,6 +191,11 @@ def check_views(app: Flask) -> None:
                     f"View {endpoint!r} uses @consent_required({key!r}) but no purpose {key!r} is declared. "
                     f"Known purposes: {', '.join(registry)}. Add Purpose({key!r}, ...) or fix the key."
                 )
+
+
+def _refuse_to_serve() -> None:
+    """Refuse a request of an app whose SECRET_KEY was found missing or weak (see ``Settings.refusal``)."""
+    raise ConfigurationError(str(components().settings.refusal))
 
 
 def _first_request() -> None:

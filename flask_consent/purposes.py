@@ -26,6 +26,19 @@ GCM_TYPES: tuple[str, ...] = (
 )
 
 NECESSARY = "necessary"
+_ADS = ("ad_storage", "ad_user_data", "ad_personalization")
+#: The Consent Mode types a purpose with one of these well-known keys grants when it is declared without
+#: ``gcm=`` (``gcm=[]`` grants none). ``security_storage`` is granted to every visitor anyway; the necessary
+#: purpose does not take ``functionality_storage``, which an app may ask consent for (a chat or an embed).
+DEFAULT_GCM: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    "analytics": ("analytics_storage",),
+    "advertising": _ADS,
+    "marketing": _ADS,
+    "recommendations": ("personalization_storage",),
+    "personalisation": ("personalization_storage",),
+    "personalization": ("personalization_storage",),
+    NECESSARY: ("security_storage",),
+})
 #: The lifetime of a cookie that ends with the browsing session, in each built-in locale.
 SESSION_LIFETIME: Mapping[str, str] = MappingProxyType({"en": "session", "zh-HK": "瀏覽期間", "zh-CN": "会话期间"})
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -92,7 +105,12 @@ class Purpose:
     Privacy Control signal. ``separate=True`` marks sensitive processing (location, microphone, camera) that
     needs its own consent: it is never in the banner, "Accept all" never grants it, and it is asked just in
     time (``@consent_required``) or ticked on its own in the preferences. ``gcm`` lists the Google Consent
-    Mode types this purpose grants.
+    Mode types this purpose grants; without it, a well-known key gets its usual types (:data:`DEFAULT_GCM`:
+    ``analytics`` grants ``analytics_storage``, ``advertising`` the three ``ad_*`` types, ...).
+
+    ``vendors`` names who processes the data for this purpose (shown to visitors). Where the shop does the
+    processing itself, name it as its controller is named (``CONSENT_CONTROLLER["piiController"]``): a consent
+    receipt lists every other vendor as a third party the data is disclosed to, and the shop itself as none.
     """
 
     key: str
@@ -123,7 +141,7 @@ class Purpose:
         version: int = 1,
         gpc_opt_out: bool = False,
         separate: bool = False,
-        gcm: Iterable[str] = (),
+        gcm: Iterable[str] | None = None,
         justification: Text = "",
         refusal_effect: Text = "",
         retention: Text = "",
@@ -144,7 +162,7 @@ class Purpose:
                 f"Purpose {key!r}: cookies, vendors and gcm take lists, not a single string "
                 "(write cookies=['name'])."
             )
-        gcm_t = tuple(gcm)
+        gcm_t = DEFAULT_GCM.get(key, ()) if gcm is None else tuple(gcm)
         unknown = [t for t in gcm_t if t not in GCM_TYPES]
         if unknown:
             raise ConfigurationError(

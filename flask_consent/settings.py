@@ -13,7 +13,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import click
 from flask import Flask
+from flask.cli import ScriptInfo, run_command
 
 from . import config
 from .exc import ConfigurationError
@@ -59,6 +61,9 @@ class Settings:
     session_cookie_name: str
     #: Flask-WTF's ``WTF_CSRF_TIME_LIMIT``: how long a consent-form token stays valid (None: no limit).
     csrf_time_limit: float | None
+    #: Why this app must not serve (a missing or weak ``SECRET_KEY`` found while a ``flask`` command other
+    #: than ``run`` loaded it), else None. Every request is then refused with this message.
+    refusal: str | None = None
 
     @property
     def csrf_cookie_name(self) -> str:
@@ -78,7 +83,7 @@ class Settings:
         for key, value in config.defaults().items():
             app.config.setdefault(key, value)
         cfg = app.config
-        check_secret_key(app)
+        refusal = check_secret_key(app)
         if cfg["CONSENT_UNDECLARED_COOKIES"] not in UNDECLARED_MODES:
             raise ConfigurationError(
                 f"CONSENT_UNDECLARED_COOKIES is {cfg['CONSENT_UNDECLARED_COOKIES']!r}; use 'warn', 'block' or 'allow'."
@@ -116,6 +121,7 @@ class Settings:
             instance_path=app.instance_path,
             session_cookie_name=cfg.get("SESSION_COOKIE_NAME", "session"),
             csrf_time_limit=None if limit is None else float(limit),
+            refusal=refusal,
         )
 
 
@@ -160,18 +166,43 @@ def weak_secret_key(key: str | bytes | None) -> str | None:
     return None
 
 
-def check_secret_key(app: Flask) -> None:
-    """Refuse a missing SECRET_KEY, and outside debug and testing a short or well-known one (debug warns)."""
+def check_secret_key(app: Flask) -> str | None:
+    """Refuse a missing SECRET_KEY, and outside debug and testing a short or well-known one (debug warns).
+
+    A ``flask`` command other than ``run`` (``flask consent check``, ``flask consent --help``, a migration)
+    loads the app without serving it: there the refusal is returned instead of raised, so that ``check`` can
+    report it, and the app refuses every request with it (see :func:`loaded_by_flask_command`).
+    """
     problem = weak_secret_key(app.secret_key)
     fix = (
         "Set app.config['SECRET_KEY'] to a long random value, e.g. the output of "
         "python -c 'import secrets; print(secrets.token_hex(32))'."
     )
     if problem is None:
-        return
+        return None
     if not app.secret_key:
-        raise ConfigurationError(f"flask_consent signs the consent cookie with SECRET_KEY, which is not set. {fix}")
-    if app.debug or app.testing:
+        refusal = f"flask_consent signs the consent cookie with SECRET_KEY, which is not set. {fix}"
+    elif app.debug or app.testing:
         log.warning("flask_consent: %s; fine for development, refused in production. %s", problem, fix)
-        return
-    raise ConfigurationError(f"{problem}: it cannot sign consent cookies. {fix}")
+        return None
+    else:
+        refusal = f"{problem}: it cannot sign consent cookies. {fix}"
+    if loaded_by_flask_command():
+        return refusal
+    raise ConfigurationError(refusal)
+
+
+def loaded_by_flask_command() -> bool:
+    """True when the Flask CLI loads the app for a command other than ``flask run``.
+
+    Such a command does not serve, so a bad SECRET_KEY must not stop it. Anything else (a WSGI server such as
+    gunicorn importing the app, ``flask run``, a test, a script) has no Flask CLI context, or has ``run`` in it.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.find_object(ScriptInfo) is None:
+        return False
+    while ctx is not None:
+        if ctx.command is run_command or ctx.command.name == "run":
+            return False
+        ctx = ctx.parent
+    return True

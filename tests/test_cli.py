@@ -13,7 +13,7 @@ from conftest import record_count, shop_purposes
 from consent_log_data import seed
 from flask import Flask
 
-from flask_consent import Purpose
+from flask_consent import Consent, Cookie, Purpose
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_check_reports_each_problem_and_exits_1(make_app: Callable[..., Flask], 
         Purpose("surveys", "Surveys", ""),
         Purpose("essentials", "Essentials", "Keeps the site running.", required=True),
     ]
-    app = make_app(purposes, TESTING=False, SECRET_KEY="x" * 40)
+    app = make_app(purposes, TESTING=False, SECRET_KEY="x" * 40, CONSENT_CREATE_TABLES=False)
     app.config["SECRET_KEY"] = "secret"
     app.extensions["consent"].store.drop_all()
 
@@ -96,8 +96,70 @@ def test_check_reports_each_problem_and_exits_1(make_app: Callable[..., Flask], 
     assert "required purpose 'essentials' has no justification" in out
     assert "cookie 'mystery_id' was set but no purpose declares it" in out
     assert "SECRET_KEY is weak" in out
-    assert "run 'flask consent init-db'" in out
-    assert ("on SQLite in production" in out) == db_url.startswith("sqlite")
+    assert "problem: the consent log table does not exist and CONSENT_CREATE_TABLES is off" in out
+    assert ("warning: the consent log is on SQLite in production" in out) == db_url.startswith("sqlite")
+    assert "SQLite" not in "".join(line for line in out.splitlines() if line.startswith("problem:"))
+
+
+def _readme_app(tmp_path: Any, purposes: list[Purpose] | None = None, **config: Any) -> Flask:
+    """The README's quick start as written: no database URL, tables created on first use, not debug."""
+    app = Flask("readme_shop", instance_path=str(tmp_path / "instance"), template_folder=str(tmp_path / "tpl"))
+    app.config["SECRET_KEY"] = "a long random value"
+    app.config.update(config)
+    Consent(app, purposes=purposes if purposes is not None else [
+        Purpose("recommendations", title="Personalised recommendations",
+                description="Suggestions from what you browse and buy.",
+                cookies=[Cookie("recs_*", lifetime="30 days")]),
+        Purpose("location", title="Nearby offers", description="Stores and offers near you."),
+    ])
+    return app
+
+
+def test_check_exits_0_on_the_readme_default_setup(tmp_path: Any) -> None:
+    result = run(_readme_app(tmp_path), "check")
+    assert result.exit_code == 0, result.output
+    assert "problem:" not in result.output
+    assert "warning: the consent log is on SQLite in production" in result.output
+    assert "No problems found (1 warning(s))." in result.output
+
+
+def test_check_fails_on_a_missing_table_only_when_tables_are_not_created_on_first_use(tmp_path: Any) -> None:
+    managed = _readme_app(tmp_path, CONSENT_CREATE_TABLES=False)
+    result = run(managed, "check")
+    assert result.exit_code == 1
+    assert "problem: the consent log table does not exist" in result.output
+    assert run(managed, "init-db").exit_code == 0
+    assert run(managed, "check").exit_code == 0
+
+
+def test_check_warns_when_google_consent_mode_follows_no_purpose(tmp_path: Any) -> None:
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "base.html").write_text("<head>{{ consent_gcm_default() }}</head>", encoding="utf-8")
+    (tmp_path / "tpl" / "plain.html").write_text("<p>no tags</p>", encoding="utf-8")
+    stats_only = [Purpose("stats", "Statistics", "Counts visits.")]
+    result = run(_readme_app(tmp_path, stats_only), "check")
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.output.splitlines() if "Google Consent Mode" in x]
+    assert line.startswith("warning: base.html use Google Consent Mode, but no purpose grants analytics_storage")
+
+    mapped = [Purpose("stats", "Statistics", "Counts visits.", gcm=["analytics_storage"])]
+    assert "Google Consent Mode" not in run(_readme_app(tmp_path, mapped), "check").output
+    by_key = [Purpose("analytics", "Analytics", "Counts visits.")]
+    assert "Google Consent Mode" not in run(_readme_app(tmp_path, by_key), "check").output
+
+
+def test_check_does_not_warn_about_google_consent_mode_without_the_helpers(tmp_path: Any) -> None:
+    result = run(_readme_app(tmp_path, [Purpose("stats", "Statistics", "Counts visits.")]), "check")
+    assert "Google Consent Mode" not in result.output
+
+
+def test_check_warns_when_gpc_does_not_refuse_advertising(tmp_path: Any) -> None:
+    ads = [Purpose("advertising", "Advertising", "Offers based on your visits.")]
+    result = run(_readme_app(tmp_path, ads), "check")
+    assert result.exit_code == 0, result.output
+    assert "warning: purpose 'advertising' shares data for advertising but a Global Privacy Control" in result.output
+    opted = [Purpose("advertising", "Advertising", "Offers based on your visits.", gpc_opt_out=True)]
+    assert "Global Privacy Control" not in run(_readme_app(tmp_path, opted), "check").output
 
 
 # --- stats ----------------------------------------------------------------------------------------------------
@@ -273,3 +335,5 @@ def test_help_documents_the_exit_codes(app: Flask) -> None:
         result = run(app, command, "--help")
         assert ("Exit codes: 0 done, 1 problems found (check) or records still spooled (flush), 2 usage error, "
                 "3 consent log unavailable.") in " ".join(result.output.split())
+    check_help = " ".join(run(app, "check", "--help").output.split())
+    assert "each warning as a 'warning:' line; warnings alone exit 0." in check_help
