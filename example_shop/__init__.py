@@ -64,6 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         CONSENT_UNDECLARED_COOKIES="block",
         # base.html places {{ consent_banner() }} itself; the framed live player must not get a banner.
         CONSENT_AUTO_INJECT=False,
+        # The extension's pages (preferences, prompt, declaration, history, receipts) wear the shop's header,
+        # navigation, language switch and footer: base.html offers the blocks they fill, title and content.
+        CONSENT_BASE_TEMPLATE="base.html",
     )
     app.config.from_prefixed_env()
     if config:

@@ -109,7 +109,7 @@ PURPOSES: list[Purpose] = [
                         description=_t("Random visitor id of the analytics SDK (HttpOnly).",
                                        "分析 SDK 的隨機訪客編號（HttpOnly）。",
                                        "分析 SDK 的随机访客编号（HttpOnly）。"))],
-        vendors=[N_("Harbour Analytics SDK (run by us)")],
+        vendors=[SHOP_NAME],  # our own script and endpoint: no third party
         gcm=["analytics_storage"],
         refusal_effect=_t(
             "The analytics script is not loaded and no page views are counted.",

@@ -98,6 +98,31 @@ MESSAGES: Mapping[str, str] = MappingProxyType(dict((
     _N("session_expired", "Your session expired before you chose. Please choose again."),
     _N("saved", "Your choices are saved."),
     _N("close", "Close"),
+    # The consent history and the receipts, read as pages (records in words: purpose titles, methods).
+    _N("history_title", "Your consent history"),
+    _N("history_intro", "Every choice you made here, newest first. Each one has a receipt."),
+    _N("history_download", "Download your history (JSON)"),
+    _N("history_empty", "You have not made a choice here yet."),
+    _N("receipt_link", "Receipt"),
+    _N("policy_version", "Privacy policy version"),
+    _N("receipt_title", "Consent receipt"),
+    _N("receipt_time", "Time"),
+    _N("receipt_method", "How"),
+    _N("receipt_id", "Receipt number"),
+    _N("receipt_previous", "Previous receipt"),
+    _N("receipt_controller", "Responsible for your data"),
+    _N("receipt_jurisdiction", "Jurisdiction"),
+    _N("receipt_gpc", "Global Privacy Control"),
+    _N("receipt_purposes", "What you decided"),
+    # How a choice was made (the record's method), as a sentence.
+    _N("method_banner_accept_all", "You accepted all in the banner"),
+    _N("method_banner_reject_all", "You rejected all in the banner"),
+    _N("method_banner_custom", "You chose in the banner"),
+    _N("method_preferences", "You chose on the privacy choices page"),
+    _N("method_prompt", "You allowed it when asked"),
+    _N("method_gpc", "Your browser's Global Privacy Control signal"),
+    _N("method_login_merge", "Your choices carried over when you signed in"),
+    _N("method_api", "Through the shop's app"),
 )))
 
 _TRADITIONAL_REGIONS = frozenset({"hk", "tw", "mo"})

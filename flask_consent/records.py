@@ -104,18 +104,28 @@ def receipt(
     jurisdiction: str,
     locale: str,
 ) -> dict[str, Any]:
-    """A consent receipt for ``record`` with the ISO/IEC TS 27560 / Kantara Consent Receipt 1.1 fields."""
+    """A consent receipt for ``record`` with the ISO/IEC TS 27560 / Kantara Consent Receipt 1.1 fields.
+
+    A purpose's vendors are its third parties, except the controller itself (a vendor named like
+    ``controller["piiController"]`` or ``controller["name"]``): the shop's own processing is no disclosure.
+    """
+    own = {
+        str(controller[field]).strip().casefold()
+        for field in ("piiController", "name")
+        if controller and controller.get(field)
+    }
 
     def purpose_entry(key: str, version: int, granted: bool) -> dict[str, Any]:
         p = registry.get(key)
+        third_parties = [v for v in p.vendors if v.strip().casefold() not in own] if p else []
         return {
             "purpose": key,
             "purposeVersion": version,
             "purposeDescription": localise(p.description, locale) if p else "",
             "consentType": "NOT-REQUIRED" if p is not None and p.required else "EXPLICIT",
             "status": "granted" if granted else "denied",
-            "thirdPartyDisclosure": bool(p and p.vendors),
-            "thirdPartyNames": list(p.vendors) if p else [],
+            "thirdPartyDisclosure": bool(third_parties),
+            "thirdPartyNames": third_parties,
             "primaryPurpose": bool(p and p.required),
         }
 
