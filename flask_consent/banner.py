@@ -105,23 +105,23 @@ def cache_key(template: str, comps: Components, state: ConsentState) -> tuple[An
         locale(),
         url_root(comps),
         comps.settings.policy_url,
-        nonce() is None,
+        comps.settings.csp_nonce is None,
         state.reason,
         tuple(p.key for p in state.due()),
         tuple(k for k in comps.registry.gpc_keys if state.gpc_honoured(k)),
     )
 
 
-def cacheable(templates: Iterable[str]) -> bool:
+def cacheable(comps: Components, templates: tuple[str, ...]) -> bool:
     """True when the output of ``templates`` may be kept: every one is the package's own file (an app that
     overrides one may render anything, per visitor), no URL defaults can change links per request, and
     nobody listens to template signals (a kept render would skip them)."""
-    app = current_app
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.url_default_functions or template_rendered.receivers or before_render_template.receivers:
         return False
     env = app.jinja_env
-    return components().banners.own(
-        tuple(templates),
+    return comps.banners.own(
+        templates,
         lambda: all(str(Path(env.get_template(n).filename or "")).startswith(_OWN_TEMPLATES) for n in templates),
     )
 
@@ -129,9 +129,9 @@ def cacheable(templates: Iterable[str]) -> bool:
 def _kept(template: str, templates: tuple[str, ...], state: ConsentState, render: Callable[[], str]) -> Markup:
     """``render()`` followed by the asset tags: kept per :func:`cache_key` when the templates may be kept.
     The asset tags are kept with it unless a CSP nonce makes them differ on every request."""
-    if not cacheable(templates):
-        return Markup(render()) + assets()
     comps = components()
+    if not cacheable(comps, templates):
+        return Markup(render()) + assets()
     key = cache_key(template, comps, state)
     html = comps.banners.get(key)
     if html is None:

@@ -55,6 +55,8 @@ def filter_cookies(response: Response, comps: Components) -> None:
 def write_cookies(response: Response, r: RequestConsent, comps: Components) -> None:
     """Set the new consent cookie after a change (or expire it when the device forgets its visitor), expire
     the cookies of withdrawn purposes, and set a new CSRF cookie when a token was issued for one."""
+    if not (r.forget or r.changed is not None or r.withdrawn or r.csrf_cookie is not None):
+        return
     settings = comps.settings
     secure = secure_request(request, settings)
     common = {"httponly": True, "secure": secure, "samesite": settings.cookie_samesite, "path": "/"}
@@ -115,5 +117,9 @@ def _charset(response: Response) -> str:
 
 def vary(response: Response, r: RequestConsent) -> None:
     """``Vary: Cookie`` when the response depends on the visitor's consent."""
-    if r.touched:
+    if not r.touched:
+        return
+    if "Vary" in response.headers:
         response.vary.add("Cookie")
+    else:  # the usual case, without parsing and re-writing a header set
+        response.headers["Vary"] = "Cookie"

@@ -128,7 +128,12 @@ class ConsentState:
 
     @cached_property
     def _due(self) -> tuple[Purpose, ...]:
-        return tuple(p for p in self.registry.optional if not p.separate and not self.decided(p.key))
+        # decided(key), for an optional purpose: a decision in force, or a GPC signal refusing it
+        in_force = self._in_force
+        refused = self.registry.gpc_keys if self.gpc else frozenset()
+        return tuple(
+            p for p in self.registry.optional if not p.separate and p.key not in in_force and p.key not in refused
+        )
 
     @property
     def needs_prompt(self) -> bool:

@@ -23,7 +23,8 @@ def gpc_signal(request: Request) -> bool:
     sends when ``navigator.globalPrivacyControl`` is true (page scripts cannot set ``Sec-`` headers). Either
     can only refuse purposes, never grant them, so accepting it from a script is safe.
     """
-    return request.headers.get("Sec-GPC") == "1" or request.headers.get("X-GPC") == "1"
+    environ = request.environ  # a miss in werkzeug's header lookup raises and catches an exception
+    return environ.get("HTTP_SEC_GPC") == "1" or environ.get("HTTP_X_GPC") == "1"
 
 
 def consent_cookie(request: Request, settings: Settings) -> str | None:

@@ -28,7 +28,7 @@ def test_html_client_gets_a_prompt_page(client):  # C25, C2
     response = client.get("/nearby?district=central", headers={"Referer": "http://localhost/other"})
     assert response.status_code == 403 and response.mimetype == "text/html"
     html = response.get_data(as_text=True)
-    assert "Allow Nearby offers?" in html
+    assert "Allow nearby offers?" in html  # the title, as a sentence
     assert "Stores and offers near you." in html  # what it is
     assert "To find stores near you." in html  # why it is needed
     assert "Pick a district by hand instead." in html  # what refusing changes
@@ -46,8 +46,8 @@ def test_allowing_on_the_prompt_returns_to_the_original_url(client, app):  # C25
     (form,) = forms(client.get("/nearby?district=central").get_data(as_text=True))
     response = submit(client, form)
     assert response.status_code == 303 and response.headers["Location"] == "/nearby?district=central"
-    assert client.get(response.headers["Location"]).get_data(as_text=True).startswith(
-        "<html><body>nearby stores")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert page.startswith("<html><body>") and page.endswith("nearby stores</body></html>")
     assert [r.method for r in app.extensions["consent"].store.iter_records()] == ["prompt"]
     assert client.get("/granted/analytics").get_data(as_text=True) == "False"
 

@@ -149,6 +149,7 @@ def test_hostile_stylesheet_keeps_the_privacy_choices_control(hostile: Shop, ope
     page = open_page(js=js)
     page.goto(hostile.url + "/hostile")
     page.get_by_role("button", name="Reject all").click()
+    expect(page.locator("#consent-reopen")).to_be_attached()  # the choice is stored before we navigate on
     page.goto(hostile.url + "/hostile?where=footer")
     reopen = page.locator("#consent-reopen")
     expect(reopen).to_be_visible()
@@ -197,6 +198,7 @@ def test_privacy_choices_control_in_the_shops_footer_passes_axe(hostile: Shop, o
     page = open_page(no_banner_script=not js)
     page.goto(hostile.url + "/hostile?sheet=theme")
     page.get_by_role("button", name="Reject all").click()
+    expect(page.locator("#consent-reopen")).to_be_attached()  # the choice is stored before we navigate on
     page.goto(hostile.url + "/hostile?sheet=theme&where=footer")
     expect(page.locator("footer #consent-reopen")).to_be_visible()
     assert page.locator("aside").count() == 0
