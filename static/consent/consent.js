@@ -1,4 +1,4 @@
-// flask_consent banner script; the forms work without it.
+// flask_consent; the forms work without it.
 const d = document, de = d.documentElement, $ = (i) => d.getElementById(i);
 const el = (t, o) => Object.assign(d.createElement(t), o);
 const url = (p) => new URL("../../" + p, import.meta.url).pathname; // <prefix>/static/consent/
@@ -7,7 +7,7 @@ const gpc = navigator.globalPrivacyControl === true;
 const req = (p, o = {}) => fetch(p, { cache: "no-store", ...o, headers: { ...o.headers, ...(gpc && { "X-GPC": "1" }) } });
 const ok = (e, g) => e.dataset.consent.split(" ").some((k) => g.includes(k));
 let cur = null, chain = Promise.resolve();
-// Keyboard first: the banner goes first, after any skip links.
+// Banner first, after any skip links.
 const b0 = $("consent-banner");
 if (b0 && !b0.contains(d.activeElement)) {
   let n = d.body.firstElementChild;
@@ -16,12 +16,12 @@ if (b0 && !b0.contains(d.activeElement)) {
 }
 let ready = req(url("state")).then((r) => r.json()).then((s) => {
   cur = s;
-  // Nothing left to ask (GPC decided it): the banner goes.
+  // GPC decided it all.
   if (b0?.isConnected && !s.banner_due && !b0.contains(d.activeElement)) dock(b0);
   return s;
 }, () => null);
 
-// WCAG 2.4.11: the scroll padding follows the banner.
+// WCAG 2.4.11
 const ro = new ResizeObserver(() => pad());
 const pad = () => {
   const e = $("consent-banner") || $("consent-reopen");
@@ -48,6 +48,9 @@ const activate = (g) => {
   for (const ph of d.querySelectorAll(".consent-placeholder[data-consent]")) {
     if (!ok(ph, g)) continue;
     const f = el("iframe", { src: ph.dataset.src, title: ph.dataset.title }), had = ph.contains(d.activeElement);
+    // Never on* or srcdoc.
+    for (const [k, v] of Object.entries(JSON.parse(ph.dataset.attrs || "{}")))
+      if (/^(width|height|allow|allowfullscreen|loading|referrerpolicy|sandbox|class)$/.test(k)) f.setAttribute(k, v);
     f.dataset.consent = ph.dataset.consent;
     ph.replaceWith(f);
     if (had) f.focus();
@@ -100,7 +103,7 @@ d.addEventListener("submit", async (e) => {
   decided(s, f);
 });
 
-// Open the choices: the second layer, or the preferences inline.
+// The second layer, or the preferences inline.
 const show = async () => {
   let p = $("consent-banner");
   if (!p) {
