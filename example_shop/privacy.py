@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from flask_consent import current_consent
+from flask_consent.i18n import MESSAGES, translate
 
 from .data_requests import requests_of
 from .deadlines import LEGAL_DAYS, TARGET_DAYS
@@ -60,12 +61,20 @@ def _consent_records() -> list[dict[str, Any]]:
     return [r.to_dict() for r in records]
 
 
+def method_in_words(method: str) -> str:
+    """How a choice was made, in the extension's own words ("You rejected all in the banner"), in the page's
+    language, as its consent history and receipts say it; a method it has no words for, as logged."""
+    key = "method_" + method
+    return translate(current_locale(), key) if key in MESSAGES else method
+
+
 def _centre(cancel_form: CancelForm) -> str:
     member = _member_id()
     return render_template(
         "privacy/centre.html",
         purposes=_consent_ext().declaration(current_locale()),
         records=_consent_records(),
+        method_in_words=method_in_words,
         requests=requests_of(member) if member else [],
         request_form=DataRequestForm(),
         cancel_form=cancel_form,
