@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .store import SQLStore, _utc, records
+from .store import MYSQL_DIALECTS, SQLStore, _utc, records
 
 
 @dataclass(frozen=True)
@@ -125,6 +125,8 @@ def _flag(condition: Any) -> Any:
 def _day(store: SQLStore) -> Any:
     if store.engine.dialect.name == "postgresql":
         return sa.func.to_char(sa.func.timezone("UTC", records.c.created_at), "YYYY-MM-DD")
+    if store.engine.dialect.name in MYSQL_DIALECTS:
+        return sa.func.date(records.c.created_at)  # DATETIME holds the UTC time; read back as a date
     # SQLite keeps the UTC time as text "YYYY-MM-DD HH:MM:SS..."
     return sa.func.substr(records.c.created_at, 1, 10)
 

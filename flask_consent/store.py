@@ -1,4 +1,4 @@
-"""The consent log: append-only records of every decision, in SQLite (default) or PostgreSQL."""
+"""The consent log: append-only records of every decision, in SQLite (default), PostgreSQL or MySQL/MariaDB."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Protocol
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 
 from .state import new_id
@@ -69,12 +70,21 @@ class ConsentRecord:
 
 
 def _utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC time. A naive time is taken as UTC: the log writes UTC, and SQLite and
+    MySQL/MariaDB (``DATETIME``) give it back without a zone."""
     if value.tzinfo is timezone.utc:
         return value
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 metadata = sa.MetaData()
+
+#: MySQL and MariaDB dialect names (SQLAlchemy calls MariaDB ``mysql`` or ``mariadb`` after the URL).
+MYSQL_DIALECTS = ("mysql", "mariadb")
+#: MySQL's ``DATETIME`` keeps whole seconds unless asked: microseconds keep the order of quick decisions.
+_TIME = sa.DateTime(timezone=True).with_variant(mysql.DATETIME(fsp=6), *MYSQL_DIALECTS)
+#: MySQL "duplicate entry" (ER_DUP_ENTRY): the one IntegrityError that an idempotent replay expects.
+_MYSQL_DUP_ENTRY = 1062
 
 records = sa.Table(
     "consent_records",
@@ -83,7 +93,7 @@ records = sa.Table(
     sa.Column("consent_id", sa.String(64), nullable=False),
     sa.Column("subject_id", sa.String(64), nullable=False),
     sa.Column("user_id", sa.String(128), nullable=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", _TIME, nullable=False),
     sa.Column("policy_version", sa.String(64), nullable=False),
     sa.Column("banner_hash", sa.String(64), nullable=False),
     sa.Column("granted", sa.Text, nullable=False),
@@ -97,6 +107,10 @@ records = sa.Table(
     sa.Index("ix_consent_records_subject_time", "subject_id", "created_at"),
     sa.Index("ix_consent_records_user_time", "user_id", "created_at"),
     sa.Index("ix_consent_records_time", "created_at"),
+    # MySQL/MariaDB: ids and keys compare exactly (case and accents matter), as on SQLite and PostgreSQL.
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+    mysql_collate="utf8mb4_bin",
 )
 
 
@@ -174,7 +188,19 @@ class SQLStore:
 
             return engine
         options.setdefault("pool_pre_ping", True)
-        return sa.create_engine(url, **options)
+        engine = sa.create_engine(url, **options)
+        if engine.dialect.name in MYSQL_DIALECTS:
+
+            @sa.event.listens_for(engine, "connect")
+            def _mysql_session(dbapi_conn: Any, _record: Any) -> None:
+                # Strict mode: a value too long or a NULL in a NOT NULL column is an error (the spool
+                # dead-letters it), never silently truncated evidence. UTC: DATETIME keeps no zone.
+                cursor = dbapi_conn.cursor()
+                cursor.execute("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')")
+                cursor.execute("SET SESSION time_zone = '+00:00'")
+                cursor.close()
+
+        return engine
 
     def init_db(self) -> None:
         """Create the table and indexes if they do not exist."""
@@ -192,7 +218,8 @@ class SQLStore:
         """Insert records whose id is not in the log yet; return how many were new.
 
         ``INSERT ... ON CONFLICT (id) DO NOTHING`` on SQLite and PostgreSQL, so replaying the outage spool twice,
-        or from two processes at once, never duplicates a record.
+        or from two processes at once, never duplicates a record. MySQL/MariaDB: see ``_append_new_mysql``.
+        A record the database refuses (``DataError``, ``IntegrityError``) raises, never vanishes.
         """
         rows = [_to_row(r) for r in batch]
         if not rows:
@@ -210,6 +237,8 @@ class SQLStore:
                     stmt = sqlite_insert(records)
                 stmt = stmt.on_conflict_do_nothing(index_elements=[records.c.id]).returning(records.c.id)
                 return len(conn.execute(stmt, rows).all())
+            if dialect in MYSQL_DIALECTS:
+                return _append_new_mysql(conn, rows)
             inserted = 0
             for row in rows:  # other databases: check first (not race-free; they lack a portable upsert)
                 if conn.execute(sa.select(records.c.id).where(records.c.id == row["id"])).first() is None:
@@ -292,12 +321,16 @@ class SQLStore:
         Each batch is its own short transaction, so consent writes are never blocked for long. ``progress``
         is called with the number deleted after each batch. Returns the total deleted.
         """
-        oldest = (
+        oldest: Any = (
             sa.select(records.c.id)
             .where(records.c.created_at < _utc(before))
             .order_by(records.c.created_at)
             .limit(batch_size)
         )
+        if self.engine.dialect.name in MYSQL_DIALECTS:
+            # MySQL refuses LIMIT in an IN subquery, and a subquery on the table it deletes from: a derived
+            # table is materialised first, which it accepts.
+            oldest = sa.select(oldest.subquery("oldest").c.id)
         total = 0
         while True:
             with self.engine.begin() as conn:
@@ -314,3 +347,40 @@ class SQLStore:
         with self.engine.begin() as conn:
             result = conn.execute(records.update().where(records.c.user_id == user_id).values(user_id=None))
         return int(result.rowcount or 0)
+
+
+def _append_new_mysql(conn: sa.Connection, rows: list[dict[str, Any]]) -> int:
+    """MySQL/MariaDB's idempotent insert, counting exactly the rows it added.
+
+    ``INSERT ... ON DUPLICATE KEY UPDATE`` cannot count them: SQLAlchemy connects with ``CLIENT_FOUND_ROWS``,
+    so a duplicate reports one affected row, as an insert does; ``INSERT IGNORE`` would also swallow the
+    data errors that the spool dead-letters. So: leave out the ids already in the log, insert the rest in
+    one statement, and if another replay inserted one of them meanwhile (duplicate entry: InnoDB undoes
+    that statement only), insert them one by one, skipping each duplicate. Any other error raises.
+    """
+    ids = [row["id"] for row in rows]
+    present = set(conn.execute(sa.select(records.c.id).where(records.c.id.in_(ids))).scalars())
+    fresh = [row for row in rows if row["id"] not in present]
+    if not fresh:
+        return 0
+    try:
+        conn.execute(records.insert(), fresh)
+        return len(fresh)
+    except sa.exc.IntegrityError as exc:
+        if not _is_duplicate(exc):
+            raise
+    inserted = 0
+    for row in fresh:
+        try:
+            conn.execute(records.insert(), row)
+        except sa.exc.IntegrityError as exc:
+            if not _is_duplicate(exc):
+                raise
+        else:
+            inserted += 1
+    return inserted
+
+
+def _is_duplicate(exc: sa.exc.IntegrityError) -> bool:
+    args: tuple[Any, ...] = getattr(exc.orig, "args", ())
+    return bool(args) and args[0] == _MYSQL_DUP_ENTRY

@@ -1,4 +1,4 @@
-"""Shared fixtures: apps on SQLite and PostgreSQL, a CSRF-aware client, a live server and Chromium."""
+"""Shared fixtures: apps on SQLite, PostgreSQL and MariaDB, a CSRF-aware client, a live server and Chromium."""
 
 from __future__ import annotations
 
@@ -18,6 +18,12 @@ from werkzeug.serving import make_server
 from flask_consent import Consent, Cookie, Purpose, consent_required, current_consent
 
 PG_URL = os.environ.get("CONSENT_TEST_DATABASE_URL")
+#: e.g. ``mysql+pymysql://root@127.0.0.1:3306/test``: each test gets a throw-away database on that server.
+MARIADB_URL = os.environ.get("CONSENT_TEST_MARIADB_URL")
+#: e.g. ``redis://127.0.0.1:6379/0``: the rate limit shared by several hosts.
+REDIS_URL = os.environ.get("CONSENT_TEST_REDIS_URL")
+#: CI sets it: a service test whose URL is not set fails instead of being skipped.
+REQUIRE_SERVICES = os.environ.get("CONSENT_REQUIRE_SERVICES") == "1"
 REQUIRE_BROWSER = os.environ.get("CONSENT_REQUIRE_BROWSER") == "1"
 CHROMIUM = os.environ.get("CONSENT_CHROMIUM", "/usr/bin/chromium")
 
@@ -43,21 +49,36 @@ def shop_purposes() -> list[Purpose]:
     ]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+def require_service(variable: str) -> str:
+    """The URL in ``variable``; without it the test is skipped, or fails under ``CONSENT_REQUIRE_SERVICES=1``."""
+    value = os.environ.get(variable)
+    if value:
+        return value
+    if REQUIRE_SERVICES:
+        pytest.fail(f"CONSENT_REQUIRE_SERVICES=1 but {variable} is not set")
+    pytest.skip(f"{variable} is not set")
+
+
+#: The databases every ``db_url`` test runs on (the collection hook marks each with its name).
+DATABASES = ("sqlite", "postgres", "mariadb")
+
+
+@pytest.fixture(params=DATABASES)
 def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
-    """A fresh consent database: a SQLite file, or a private schema in the test PostgreSQL."""
+    """A fresh consent database: a SQLite file, a private schema in the test PostgreSQL, or a private
+    database in the test MariaDB."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'consent.db'}"
         return
-    with pg_schema("t") as url:
+    with (pg_schema("t") if request.param == "postgres" else mariadb_database("t")) as url:
         yield url
 
 
 @contextmanager
 def pg_schema(prefix: str) -> Iterator[str]:
     """A URL of a private, throw-away schema in the test PostgreSQL (never the server itself: others share it)."""
-    if not PG_URL:
-        pytest.skip("CONSENT_TEST_DATABASE_URL is not set")
+    require_service("CONSENT_TEST_DATABASE_URL")
+    assert PG_URL
     schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     engine = sa.create_engine(PG_URL)
     with engine.begin() as conn:
@@ -68,6 +89,22 @@ def pg_schema(prefix: str) -> Iterator[str]:
     finally:
         with engine.begin() as conn:
             conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
+
+
+@contextmanager
+def mariadb_database(prefix: str) -> Iterator[str]:
+    """A URL of a private, throw-away database in the test MariaDB/MySQL server (others share the server)."""
+    server = sa.engine.make_url(require_service("CONSENT_TEST_MARIADB_URL"))
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    engine = sa.create_engine(server, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))  # the server's default collation
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
         engine.dispose()
 
 
@@ -209,3 +246,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "page" in getattr(item, "fixturenames", ()) or "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
+        # Each database run of a db_url test is marked, so ``-m "not mariadb"`` leaves one server out; without
+        # its URL the run is skipped, or fails where CONSENT_REQUIRE_SERVICES=1 (see require_service).
+        callspec = getattr(item, "callspec", None)
+        database = callspec.params.get("db_url") if callspec is not None else None
+        if database in ("postgres", "mariadb"):
+            item.add_marker(getattr(pytest.mark, database))
