@@ -212,6 +212,15 @@ def _problems() -> Iterator[str]:
             if not present and not ext.settings.create_tables:
                 yield ("the consent log table does not exist and CONSENT_CREATE_TABLES is off: run "
                        "'flask consent init-db' or the migration that creates it.")
+        backend = sa.engine.make_url(store.url).get_backend_name()
+        if backend != "sqlite" and ext.settings.ip_hash_key is None and not (app.debug or app.testing):
+            # A server database is shared by several workers and usually several hosts; without a configured
+            # key each host hashes IP addresses with a key of its own instance folder, so one visitor's
+            # records would not match from host to host. Nothing here can prove there is only one host.
+            yield (f"the consent log is on a {backend} server, which several hosts may share, but "
+                   "CONSENT_IP_HASH_KEY is not set, so each host hashes IP addresses with its own key: set "
+                   "CONSENT_IP_HASH_KEY to the same long random value on every host, e.g. the output of "
+                   "python -c 'import secrets; print(secrets.token_hex(32))'.")
 
 
 def _warnings() -> Iterator[str]:
