@@ -17,7 +17,7 @@ from flask import before_render_template, current_app, render_template, request,
 from markupsafe import Markup, escape
 
 from .components import Components, components
-from .context import consent_state, csrf_token, locale, request_consent
+from .context import RequestConsent, consent_state, csrf_token, locale, request_consent
 from .exc import ConfigurationError
 from .forms import current_path, home
 from .gcm import gcm_default_snippet
@@ -93,7 +93,9 @@ def url_root(comps: Components) -> str:
     return str(request.root_url) if comps.host_urls else str(request.root_path)
 
 
-def cache_key(template: str, comps: Components, state: ConsentState) -> tuple[Any, ...]:
+def cache_key(
+    template: str, comps: Components, state: ConsentState, r: RequestConsent | None = None
+) -> tuple[Any, ...]:
     """Everything a kept banner template's output depends on that can differ between requests.
 
     The templates read the state only through its due purposes, its reason and the purposes the GPC signal
@@ -102,7 +104,7 @@ def cache_key(template: str, comps: Components, state: ConsentState) -> tuple[An
     """
     return (
         template,
-        locale(),
+        locale(r, comps),
         url_root(comps),
         comps.settings.policy_url,
         comps.settings.csp_nonce is None,
@@ -126,13 +128,16 @@ def cacheable(comps: Components, templates: tuple[str, ...]) -> bool:
     )
 
 
-def _kept(template: str, templates: tuple[str, ...], state: ConsentState, render: Callable[[], str]) -> Markup:
+def _kept(
+    template: str, templates: tuple[str, ...], state: ConsentState, render: Callable[[], str],
+    r: RequestConsent | None = None,
+) -> Markup:
     """``render()`` followed by the asset tags: kept per :func:`cache_key` when the templates may be kept.
     The asset tags are kept with it unless a CSP nonce makes them differ on every request."""
     comps = components()
     if not cacheable(comps, templates):
         return Markup(render()) + assets()
-    key = cache_key(template, comps, state)
+    key = cache_key(template, comps, state, r)
     html = comps.banners.get(key)
     if html is None:
         html = render() + (str(assets()) if key[4] else "")
@@ -144,7 +149,7 @@ def banner() -> Markup:
     """The banner when a purpose is due, otherwise the small "Privacy choices" control; with the assets."""
     r = request_consent()
     r.rendered = True
-    state = consent_state()
+    state = consent_state(r)
     if state.needs_prompt:
         return _due_banner(state)
 
@@ -155,7 +160,7 @@ def banner() -> Markup:
             preferences_url=url_for("consent.preferences"), color_scheme=components().settings.color_scheme,
         )
 
-    return _kept("consent/reopen.html", _REOPEN_TEMPLATES, state, render)
+    return _kept("consent/reopen.html", _REOPEN_TEMPLATES, state, render, r)
 
 
 def _due_banner(state: ConsentState) -> Markup:

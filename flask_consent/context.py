@@ -55,13 +55,14 @@ def request_consent() -> RequestConsent:
     return cast(RequestConsent, found)
 
 
-def consent_state() -> ConsentState:
-    """The visitor's consent state for the current request.
+def consent_state(r: RequestConsent | None = None) -> ConsentState:
+    """The visitor's consent state for the current request (``r``: its :class:`RequestConsent`, when the
+    caller holds it already).
 
     The first read decodes the cookie and honours a GPC signal (its refusals are recorded before anything
     sees the state).
     """
-    r = request_consent()
+    r = r or request_consent()
     r.touched = True
     if r.state is None:
         comps = components()
@@ -90,11 +91,11 @@ def honour_gpc(r: RequestConsent, comps: Components) -> None:
     record_change(r.state, after, method="gpc")
 
 
-def locale() -> str:
+def locale(r: RequestConsent | None = None, comps: Components | None = None) -> str:
     """The current request's locale (read once per request)."""
-    r = request_consent()
+    r = r or request_consent()
     if r.locale is None:
-        r.locale = request_locale(components().settings)
+        r.locale = request_locale((comps or components()).settings)
     return r.locale
 
 

@@ -24,7 +24,7 @@ def finish(response: Response) -> Response:
     comps = components()
     r = request_consent()
     honour_gpc(r)
-    filter_cookies(response, comps)
+    filter_cookies(response, r, comps)
     inject(response, r, comps)
     write_cookies(response, r, comps)
     vary(response, r)
@@ -34,17 +34,17 @@ def finish(response: Response) -> Response:
 def honour_gpc(r: RequestConsent) -> None:
     """A GPC signal is honoured (its refusals recorded) even on a response that never read the state."""
     if r.state is None and gpc_signal(request):
-        consent_state()
+        consent_state(r)
 
 
-def filter_cookies(response: Response, comps: Components) -> None:
+def filter_cookies(response: Response, r: RequestConsent, comps: Components) -> None:
     """Drop each ``Set-Cookie`` of a purpose this visitor has not granted (C6)."""
     if "Set-Cookie" not in response.headers:
         return
     settings = comps.settings
     filter_set_cookies(
         response,
-        consent_state(),
+        consent_state(r),
         comps.registry,
         undeclared=settings.undeclared_cookies,
         always_allowed=(settings.cookie_name, settings.session_cookie_name),
