@@ -337,3 +337,40 @@ def test_help_documents_the_exit_codes(app: Flask) -> None:
                 "3 consent log unavailable.") in " ".join(result.output.split())
     check_help = " ".join(run(app, "check", "--help").output.split())
     assert "each warning as a 'warning:' line; warnings alone exit 0." in check_help
+
+
+PIPED_SHOP = """
+from flask import Flask
+from flask_consent import Consent
+
+app = Flask(__name__, instance_path={instance!r})
+app.config.update(SECRET_KEY="piped-shop-key-0123456789abcdef", CONSENT_DATABASE_URL={db!r})
+Consent(app)
+"""
+
+
+def test_export_into_a_closed_pipe_ends_quietly(tmp_path: Any) -> None:
+    import os
+    import shlex
+    import subprocess
+    import sys
+    from dataclasses import replace
+
+    from consent_log_data import RECORDS
+
+    db = f"sqlite:///{tmp_path / 'consent.db'}"
+    (tmp_path / "piped_shop.py").write_text(PIPED_SHOP.format(instance=str(tmp_path / "instance"), db=db))
+    app = Flask("seeder", instance_path=str(tmp_path / "instance"))
+    app.config.update(SECRET_KEY="piped-shop-key-0123456789abcdef", CONSENT_DATABASE_URL=db)
+    Consent(app)
+    # Far more than a pipe holds (64 KiB), so export is still writing when head has gone.
+    store = app.extensions["consent"].store
+    assert store.append_idempotent([replace(RECORDS[i % 4], id=f"r{i:05d}") for i in range(3000)]) == 3000
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    pipeline = f"{shlex.quote(sys.executable)} -m flask consent export | head -1; exit ${{PIPESTATUS[0]}}"
+    done = subprocess.run(["bash", "-c", pipeline], cwd=tmp_path, env={**env, "FLASK_APP": "piped_shop"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert json.loads(done.stdout)["id"] == "r00000"
