@@ -17,7 +17,7 @@ from flask import before_render_template, current_app, render_template, request,
 from markupsafe import Markup, escape
 
 from .components import Components, components
-from .context import RequestConsent, consent_state, csrf_token, locale, request_consent
+from .context import RequestConsent, consent_state, csrf_token, locale, locale_source, request_consent
 from .exc import ConfigurationError
 from .forms import current_path, home
 from .gcm import gcm_default_snippet
@@ -104,7 +104,7 @@ def cache_key(
     """
     return (
         template,
-        locale(r, comps),
+        locale_source(r, comps),
         url_root(comps),
         comps.settings.policy_url,
         comps.settings.csp_nonce is None,
@@ -121,11 +121,12 @@ def cacheable(comps: Components, templates: tuple[str, ...]) -> bool:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.url_default_functions or template_rendered.receivers or before_render_template.receivers:
         return False
-    env = app.jinja_env
-    return comps.banners.own(
-        templates,
-        lambda: all(str(Path(env.get_template(n).filename or "")).startswith(_OWN_TEMPLATES) for n in templates),
-    )
+    own = comps.banners.own_templates.get(templates)
+    if own is None:  # which file a name loads is fixed once the app's loaders are set up: found out once
+        env = app.jinja_env
+        own = all(str(Path(env.get_template(n).filename or "")).startswith(_OWN_TEMPLATES) for n in templates)
+        comps.banners.own_templates[templates] = own
+    return own
 
 
 def _kept(

@@ -8,7 +8,6 @@ request hooks, views and helpers find it with :func:`components`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -40,16 +39,9 @@ class BannerCache:
     def __init__(self, limit: int = 512):
         self.limit = limit
         self._entries: dict[tuple[Any, ...], str] = {}
-        self._own: dict[tuple[str, ...], bool] = {}
+        #: Whether each set of template names loads the package's own files (see ``banner.cacheable``).
+        self.own_templates: dict[tuple[str, ...], bool] = {}
         self._lock = threading.Lock()
-
-    def own(self, templates: tuple[str, ...], check: Callable[[], bool]) -> bool:
-        """Whether ``templates`` are all the package's own (``check``), found out once per app: which
-        template a name loads is fixed once the app's loaders are set up."""
-        found = self._own.get(templates)
-        if found is None:
-            found = self._own[templates] = check()
-        return found
 
     def get(self, key: tuple[Any, ...]) -> str | None:
         return self._entries.get(key)

@@ -99,6 +99,19 @@ def locale(r: RequestConsent | None = None, comps: Components | None = None) -> 
     return r.locale
 
 
+def locale_source(r: RequestConsent | None = None, comps: Components | None = None) -> object:
+    """What decides this request's locale, for keys of kept markup: the locale once it is known; before that,
+    when no locale selector and no Flask-Babel can decide it, the ``Accept-Language`` value itself (the locale
+    is a function of it), so a page that only shows kept markup never negotiates one."""
+    r = r or request_consent()
+    if r.locale is not None:
+        return r.locale
+    comps = comps or components()
+    if comps.settings.locale_selector is None and "babel" not in current_app.extensions:
+        return ("accept-language", request.environ.get("HTTP_ACCEPT_LANGUAGE", ""))
+    return locale(r, comps)
+
+
 def record_change(before: ConsentState, after: ConsentState, *, method: str) -> ConsentRecord | None:
     """Record the change from ``before`` to ``after``, queue the new cookie and send ``consent_changed``.
 

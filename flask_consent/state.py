@@ -6,7 +6,6 @@ import secrets
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
 from typing import Literal
 
 from .exc import ChoiceError
@@ -60,6 +59,8 @@ class ConsentState:
     record_id: str | None = None
     method: str | None = None
     gpc: bool = False
+    _in_force: dict[str, Decision] = field(init=False, repr=False, compare=False)
+    _due: tuple[Purpose, ...] = field(init=False, repr=False, compare=False)
 
     def at(self, now: datetime) -> ConsentState:
         """The same state read at ``now`` (its decisions may have expired by then)."""
@@ -76,15 +77,21 @@ class ConsentState:
     def policy_changed(self) -> bool:
         return self.decided_policy is not None and self.decided_policy != self.policy_version
 
-    @cached_property
-    def _in_force(self) -> dict[str, Decision]:
+    def __post_init__(self) -> None:
+        # What every question about the state starts from, worked out once when the (immutable) state is made.
+        object.__setattr__(self, "_in_force", self._decisions_in_force())
+        refused = self.registry.gpc_keys if self.gpc else frozenset()
+        object.__setattr__(self, "_due", tuple(
+            p for p in self.registry.optional
+            if not p.separate and p.key not in self._in_force and p.key not in refused
+        ))  # decided(key), for an optional purpose: a decision in force, or a GPC signal refusing it
+
+    def _decisions_in_force(self) -> dict[str, Decision]:
         """The decisions that still hold: same policy, same purpose version, not expired."""
         if self.policy_changed or self.expired:
             return {}
-        return {
-            k: d for k, d in self.decisions.items()
-            if (p := self.registry.get(k)) is not None and p.version == d.version
-        }
+        get = self.registry.get
+        return {k: d for k, d in self.decisions.items() if (p := get(k)) is not None and p.version == d.version}
 
     def current(self, key: str) -> Decision | None:
         """The decision for ``key`` if it still holds (same policy, same purpose version, not expired)."""
@@ -125,15 +132,6 @@ class ConsentState:
     def due(self) -> tuple[Purpose, ...]:
         """The optional purposes the banner must ask about now (never the separate, just-in-time ones)."""
         return self._due
-
-    @cached_property
-    def _due(self) -> tuple[Purpose, ...]:
-        # decided(key), for an optional purpose: a decision in force, or a GPC signal refusing it
-        in_force = self._in_force
-        refused = self.registry.gpc_keys if self.gpc else frozenset()
-        return tuple(
-            p for p in self.registry.optional if not p.separate and p.key not in in_force and p.key not in refused
-        )
 
     @property
     def needs_prompt(self) -> bool:

@@ -234,3 +234,17 @@ def test_url_defaults_and_babel_are_read_on_every_page_view(sqlite_url: str, tmp
         assert f'lang="{expected}"' in client.get(f"/called?lang={lang}").get_data(as_text=True), lang
 
 
+
+
+def test_kept_markup_follows_each_visitors_language(sqlite_url: str, tmp_path: Any) -> None:
+    """The banner cache is keyed on what decides the locale (here the Accept-Language value): visitors with
+    different languages, in any order, each get their own language, decided or not, and one visitor's kept
+    markup never reaches another."""
+    app = _called_page(build_app(sqlite_url, str(tmp_path / "a")))
+    cookie = _cookie(app)
+    for language, expected in [("zh-HK", 'lang="zh-HK"'), ("en-GB", 'lang="en"'), ("zh-HK,zh;q=0.9", 'lang="zh-HK"'),
+                               ("zh-CN", 'lang="zh-CN"'), ("en-GB", 'lang="en"')]:
+        for visitor_cookie in (cookie, None):
+            page = _page(app, visitor_cookie, "/called", **{"Accept-Language": language})
+            assert expected in page, (language, visitor_cookie is not None)
+    assert len(app.extensions["consent"].banners) > 0  # the markup was kept, and still answered per language
