@@ -52,11 +52,11 @@ BASE_TEMPLATE: str | None = None
 #: ``CONSENT_COLOR_SCHEME``: ``auto`` (follows the browser), ``light`` or ``dark``.
 COLOR_SCHEME = "auto"
 
-#: ``CONSENT_RATE_LIMIT``: per-client limit on ``POST /consent`` (Flask-Limiter syntax), applied when
-#: Flask-Limiter is installed (the ``ratelimit`` extra). None or False turns it off.
+#: ``CONSENT_RATE_LIMIT``: per-client limit on ``POST /consent`` and on the ``gpc`` records a client's
+#: requests may write (the ``limits`` library's syntax, as Flask-Limiter's). None or False turns it off.
 RATE_LIMIT: str | None = "30/minute"
-#: ``CONSENT_RATE_LIMIT_STORAGE_URI``: where Flask-Limiter counts. ``memory://`` counts per process; use e.g.
-#: ``redis://...`` to share the count between the workers of one site.
+#: ``CONSENT_RATE_LIMIT_STORAGE_URI``: where the limit counts. ``memory://`` counts per process; use e.g.
+#: ``redis://...`` (the ``redis`` extra) to share the count between the workers and hosts of one site.
 RATE_LIMIT_STORAGE_URI = "memory://"
 #: ``CONSENT_RATE_LIMIT_KEY``: a callable naming the client to count against (None: the remote address; put
 #: ``werkzeug.middleware.proxy_fix.ProxyFix`` in front when behind a proxy).
