@@ -29,15 +29,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Collection, Mapping
-from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, has_app_context, request
-from werkzeug.datastructures import LanguageAccept
-from werkzeug.http import parse_accept_header
 
 #: The bundled locales (the tags that ``lang`` attributes and records carry); apps may add more.
 LOCALES: tuple[str, ...] = ("en", "zh-HK", "zh-CN")
@@ -251,16 +248,9 @@ def select_locale(selector: Callable[[], str | None] | None = None) -> str:
             found = normalise(source(), added)
             if found:
                 return found
-    return _from_accept_language(request.headers.get("Accept-Language", ""), added)
-
-
-@lru_cache(maxsize=256)
-def _from_accept_language(header: str, added: tuple[str, ...]) -> str:
-    """The locale an ``Accept-Language`` value asks for: the visitor's languages in order of preference, the
-    first one we speak wins (werkzeug's best_match would rank by our list instead and read "zh-Hant-HK" as
-    Simplified Chinese). A pure function of its arguments, so its answers are kept (at most 256 values):
-    it runs on every page view that shows the banner or records a choice."""
-    for tag, _quality in parse_accept_header(header, LanguageAccept):
+    # The visitor's languages in order of preference; the first one we speak wins (werkzeug's best_match
+    # would rank by our list instead and read "zh-Hant-HK" as Simplified Chinese).
+    for tag, _quality in request.accept_languages:
         found = normalise(tag, added)
         if found:
             return found
