@@ -77,6 +77,10 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
+#: The consent log's schema (the ``consent_records`` table and its indexes): the public handle for
+#: migrations. List it next to the app's own metadata in Alembic's ``env.py``:
+#: ``target_metadata = [db.metadata, consent_metadata]`` with
+#: ``from flask_consent.store import metadata as consent_metadata``.
 metadata = sa.MetaData()
 
 #: MySQL and MariaDB dialect names (SQLAlchemy calls MariaDB ``mysql`` or ``mariadb`` after the URL).
@@ -149,23 +153,38 @@ class ConsentStore(Protocol):
 
 
 class SQLStore:
-    """A :class:`ConsentStore` on SQLAlchemy Core. The engine is created on first use, never on page views."""
+    """A :class:`ConsentStore` on SQLAlchemy Core. The engine is created on first use, never on page views.
 
-    def __init__(self, url: str, *, create_tables: bool = True, **engine_options: Any):
-        self.url = url
+    ``SQLStore(url)`` makes and owns its engine (on SQLite with WAL and a busy timeout). ``SQLStore(engine=...)``
+    uses an engine the app already has, e.g. Flask-SQLAlchemy's ``db.engine``, as it is: no connection settings
+    of ours are added to it, and it is never disposed by the store. The table is ``records`` in
+    ``flask_consent.store.metadata``, the schema to give Alembic (see :doc:`deployment`).
+    """
+
+    def __init__(
+        self, url: str | None = None, *, engine: Engine | None = None, create_tables: bool = True,
+        **engine_options: Any,
+    ):
+        if (url is None) == (engine is None):
+            raise TypeError("SQLStore needs a database URL or an engine=, not both")
+        if engine is not None and engine_options:
+            raise TypeError(f"engine options {sorted(engine_options)} apply to a URL, not to a given engine")
+        #: The database URL (of the given engine, with its password, when ``engine=`` was given).
+        self.url: str = engine.url.render_as_string(hide_password=False) if engine is not None else str(url)
         #: Create the table (``init_db``) the first time the engine is used, when it is missing.
         self.create_tables = create_tables
         self._engine_options = engine_options
+        self._given_engine = engine
         self._engine: Engine | None = None
         self._lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
-        """The SQLAlchemy engine, made on first use (with the table, when ``create_tables``)."""
+        """The SQLAlchemy engine: the given one, or made on first use (with the table, when ``create_tables``)."""
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    engine = self._make_engine()
+                    engine = self._given_engine if self._given_engine is not None else self._make_engine()
                     if self.create_tables:
                         metadata.create_all(engine)
                     self._engine = engine
