@@ -30,8 +30,9 @@ _HERE = Path(__file__).resolve().parent
 _CSRF_SLOT = "\x00consent-csrf\x00"
 _NEXT_SLOT = "\x00consent-next\x00"
 _SLOTS = re.compile(f"({_CSRF_SLOT}|{_NEXT_SLOT})")
-#: The templates the banner is made of; kept markup requires every one of them to be the package's own.
-_BANNER_TEMPLATES = ("consent/banner.html", "consent/_purpose.html")
+#: The templates the banner is made of (its own and what it includes or imports); kept markup requires every
+#: one of them to be the package's own.
+_BANNER_TEMPLATES = ("consent/banner.html", "consent/_purpose.html", "consent/reopen.html")
 _REOPEN_TEMPLATES = ("consent/reopen.html",)
 
 
@@ -230,11 +231,6 @@ def google_tag(tag_id: str) -> Markup:
     if not keys:
         raise ConfigurationError("consent_google_tag needs an 'analytics' or 'advertising' purpose.")
     return script(keys, src="https://www.googletagmanager.com/gtag/js?id=" + tag_id, **{"async": True})
-
-
-def declaration(locale_name: str | None = None) -> list[dict[str, Any]]:
-    """Every purpose with its vendors, cookies, lifetimes and justification (see ``Components.declaration``)."""
-    return components().declaration(locale_name)
 
 
 def _attrs(attrs: dict[str, Any], skip_type: bool = False) -> list[Markup]:

@@ -31,6 +31,7 @@ from jinja2 import TemplateNotFound
 
 from . import stats as stats_module
 from .components import Components, components
+from .exc import ConfigurationError
 from .settings import weak_secret_key
 from .store import ConsentRecord, SQLStore
 
@@ -197,6 +198,12 @@ def _problems() -> Iterator[str]:
     weak = weak_secret_key(app.secret_key)
     if weak:
         yield f"{weak}: consent cookies cannot be signed safely."
+    hasher = ext.recorder.ip_hasher
+    if ext.settings.ip_hash_key is None and hasher.path.exists():
+        try:
+            hasher.key()
+        except ConfigurationError as exc:
+            yield str(exc)
     dead = ext.spool.dead_letters()
     if dead:
         yield (f"{len(dead)} spooled consent record(s) were rejected by the database for good; they are kept in "

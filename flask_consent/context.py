@@ -17,11 +17,11 @@ from werkzeug.local import LocalProxy
 from .components import Components, components
 from .csrf import new_value, valid_value
 from .purposes import Purpose
-from .recording import RequestFacts
+from .recording import RequestFacts, checked_user_id
 from .signals import consent_changed
 from .state import ConsentState, new_id, undecided
 from .store import ConsentRecord
-from .visitor import read_state, request_locale, secure_request
+from .visitor import gpc_signal, read_state, request_locale, secure_request
 
 
 class RequestConsent:
@@ -145,14 +145,18 @@ def forget_visitor() -> None:
     """Make this device a new visitor (after sign-out): its consent cookie goes, the banner asks again."""
     r = request_consent()
     comps = components()
+    before = consent_state(r)
     r.forget = True
     r.changed = None
+    # The member's purposes go with their choice: their cookies (browsing history, say) leave the device too.
+    r.withdrawn = (*r.withdrawn, *(p for p in comps.registry.optional if before.granted(p.key)))
     r.state = undecided(comps.registry, comps.settings.policy_version, comps.settings.max_age,
-                        gpc=bool(r.state and r.state.gpc))
+                        gpc=gpc_signal(request))
 
 
 def member_id() -> str | None:
-    """The signed-in Flask-Login user's id, or None (no Flask-Login, or nobody signed in)."""
+    """The signed-in Flask-Login user's id as the log keeps it (see ``checked_user_id``), or None (no
+    Flask-Login, or nobody signed in)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if "login_manager" not in app.extensions and not hasattr(app, "login_manager"):
         return None
@@ -161,7 +165,7 @@ def member_id() -> str | None:
     except ImportError:  # pragma: no cover - Flask-Login is optional
         return None
     if current_user and current_user.is_authenticated:
-        return str(current_user.get_id())
+        return checked_user_id(str(current_user.get_id()))
     return None
 
 

@@ -67,6 +67,7 @@ def refuse(key: str) -> Response:
     )
     response = current_app.make_response((html, 403))
     response.vary.add("Cookie")
+    response.headers["Cache-Control"] = "no-store"  # it carries this visitor's form token
     return response
 
 

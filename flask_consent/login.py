@@ -18,6 +18,7 @@ from flask import Flask
 
 from .components import components
 from .context import consent_state, forget_visitor, record_change
+from .recording import checked_user_id
 from .state import ConsentState, Decision, new_id
 from .store import ConsentRecord
 
@@ -45,7 +46,7 @@ def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
     if "consent" not in sender.extensions:
         return
     device = consent_state()
-    latest = components(sender).store.latest_for_user(str(user.get_id()))
+    latest = components(sender).store.latest_for_user(checked_user_id(str(user.get_id())) or "")
     device_decided = bool(device.current_decisions())
     if latest is None:
         if device_decided:  # the account's first record: this device's choice

@@ -9,6 +9,7 @@ says where counts are kept: ``memory://`` per process, ``redis://...`` shared by
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -17,6 +18,8 @@ from flask import request
 from limits import parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+log = logging.getLogger("flask_consent")
 
 
 def remote_address() -> str:
@@ -36,7 +39,11 @@ class RateLimit:
     def hit(self, scope: str) -> int | None:
         """Count one hit of this request's client in ``scope``: None when allowed, else the seconds to wait."""
         client = self.key()
-        if self.limiter.hit(self.item, "flask_consent", scope, client):
+        try:
+            if self.limiter.hit(self.item, "flask_consent", scope, client):
+                return None
+        except Exception:  # noqa: BLE001 - the count's storage (Redis) is down: no limit rather than a 500
+            log.warning("flask_consent: rate-limit storage unavailable; %s not limited", scope, exc_info=True)
             return None
         reset_at, _remaining = self.limiter.get_window_stats(self.item, "flask_consent", scope, client)
         return max(1, math.ceil(reset_at - time.time()))

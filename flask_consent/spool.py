@@ -43,6 +43,19 @@ class IdempotentStore(Protocol):
     def append_idempotent(self, batch: list[ConsentRecord]) -> int: ...
 
 
+class _Appending:
+    """A store without ``append_idempotent`` (a custom :class:`ConsentStore`), replayed one ``append`` at a
+    time: such a store must itself ignore a record whose id it already holds."""
+
+    def __init__(self, store: Any):
+        self.store = store
+
+    def append_idempotent(self, batch: list[ConsentRecord]) -> int:
+        for record in batch:
+            self.store.append(record)
+        return len(batch)
+
+
 @contextmanager
 def _locked(f: IO[Any]) -> Iterator[None]:
     fcntl.flock(f.fileno(), fcntl.LOCK_EX)
@@ -112,6 +125,8 @@ class Spool:
         deleted only after its records are committed or dead-lettered: a transient failure (the database
         still down) keeps them for the next attempt, and the exception propagates.
         """
+        if not hasattr(store, "append_idempotent"):
+            store = _Appending(store)
         self._move_aside()
         inserted = 0
         for batch in self._batches():
@@ -131,7 +146,10 @@ class Spool:
 
     def _replay_one_by_one(self, store: IdempotentStore, records: list[ConsentRecord]) -> int:
         inserted = 0
+        dead = {d.get("record", {}).get("id") for d in self.dead_letters()}
         for record in records:
+            if record.id in dead:  # a retry of a batch a transient failure kept: dead-lettered already
+                continue
             try:
                 inserted += store.append_idempotent([record])
             except PERMANENT_ERRORS as exc:

@@ -157,18 +157,21 @@ def state() -> Response:
 def history() -> Response:
     comps = components()
     st = consent_state()
-    records = comps.store.history(st.subject_id, member_id())
+    user_id = member_id()
+    records = comps.store.history(st.subject_id, user_id)
+    # A member's records stay theirs, even on a device they used without signing out.
+    records = [r for r in records if r.user_id in (None, user_id)]
     response: Response
-    if wants_json(default_json=True):
-        response = jsonify(subject_id=st.subject_id, records=[r.to_dict() for r in records])
-    else:
-        response = page("consent/history.html", records=records, download_url=request.path + "?download=1")
     if request.args.get("download") == "1":
         response = current_app.response_class(
             json.dumps({"subject_id": st.subject_id, "records": [r.to_dict() for r in records]}, indent=2),
             mimetype="application/json",
         )
         response.headers["Content-Disposition"] = 'attachment; filename="consent-history.json"'
+    elif wants_json(default_json=True):
+        response = jsonify(subject_id=st.subject_id, records=[r.to_dict() for r in records])
+    else:
+        response = page("consent/history.html", records=records, download_url=request.path + "?download=1")
     return private(response)
 
 
@@ -179,7 +182,8 @@ def receipt_view(record_id: str) -> Response:
     record = comps.store.get(record_id) if 0 < len(record_id) <= 64 else None
     user_id = member_id()
     if record is None or not (
-        (st.subject_id and record.subject_id == st.subject_id) or (user_id and record.user_id == user_id)
+        (user_id and record.user_id == user_id)
+        or (st.subject_id and record.subject_id == st.subject_id and record.user_id in (None, user_id))
     ):
         response = jsonify(error="not_found", message="No such consent record for this visitor.")
         response.status_code = 404

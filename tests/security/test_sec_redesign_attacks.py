@@ -245,3 +245,123 @@ def test_cookies_set_by_hooks_registered_before_the_extension_are_filtered(tmp_p
     app.add_url_rule("/", "index", lambda: "<html><body>x</body></html>")
     names = [h.split("=", 1)[0] for h in app.test_client().get("/").headers.getlist("Set-Cookie")]
     assert "_early_tracker" not in names and "_late_tracker" not in names and "_shop_analytics" not in names
+
+
+def test_an_overridden_reopen_template_inside_the_first_layer_is_never_kept(sqlite_url: str, tmp_path: Any) -> None:
+    """The first-layer banner includes ``consent/reopen.html`` (for the script to put in place after a choice):
+    an app overriding it per visitor must not have one first visitor's version shown to the next."""
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    templates = tmp_path / "app_templates" / "consent"
+    templates.mkdir(parents=True)
+    (templates / "reopen.html").write_text(
+        '<div id="consent-reopen">Signed in as {{ request.args.get("who", "nobody") }}</div>')
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(tmp_path / "app_templates")), app.jinja_loader])
+    first = app.test_client().get("/?who=alice@example.test").get_data(as_text=True)
+    assert 'id="consent-banner"' in first and "alice@example.test" in first
+    second = app.test_client().get("/?who=bob").get_data(as_text=True)
+    assert "alice" not in second and "Signed in as bob" in second
+
+
+def test_signing_out_takes_the_members_purpose_cookies_off_the_device(db_url: str, tmp_path: Any) -> None:
+    app = _kiosk(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    kiosk = app.test_client()
+    kiosk.get("/login/7")
+    choose(kiosk, "save", ("recommendations",))
+    kiosk.set_cookie("recs_history", "member-browsing-history")
+    out = kiosk.get("/logout")
+    expired = [h for h in out.headers.getlist("Set-Cookie") if h.startswith("recs_history=")]
+    assert expired and ("Max-Age=0" in expired[0] or "1970" in expired[0])
+    assert kiosk.get_cookie("recs_history") is None
+
+
+def test_a_member_who_never_signed_out_keeps_their_records_from_the_next_person(db_url: str, tmp_path: Any) -> None:
+    """A member chose while signed in and simply closed the browser (the session ended, the consent cookie
+    stayed): the next anonymous person on that device sees neither those records nor their receipts."""
+    app = _kiosk(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    device = app.test_client()
+    device.get("/login/7")
+    choose(device, "save", ("analytics",))
+    (member_record,) = [r for r in records(app) if r.user_id == "7"][-1:]
+    device.delete_cookie("session")  # the browser session ended without a sign-out
+    assert device.get("/consent/history").get_json()["records"] == []
+    assert device.get(f"/consent/receipt/{member_record.id}").status_code == 404
+    device.get("/login/7")
+    assert member_record.id in {r["id"] for r in device.get("/consent/history").get_json()["records"]}
+
+
+def test_a_long_user_ids_decisions_and_history_follow_the_member(db_url: str, tmp_path: Any) -> None:
+    app = _kiosk(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    long_id = "u" * 200
+    phone = app.test_client()
+    phone.get("/login/" + long_id)
+    choose(phone, "save", ("analytics",))
+    laptop = app.test_client()
+    laptop.get("/login/" + long_id)
+    assert laptop.get("/consent/state").get_json()["granted"] == ["necessary", "analytics"]
+    assert len(laptop.get("/consent/history").get_json()["records"]) >= 1
+
+
+def test_rate_limit_storage_down_is_no_500(sqlite_url: str, tmp_path: Any) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT_STORAGE_URI="redis://127.0.0.1:1/0")
+    client = app.test_client()
+    assert client.get("/", headers={"Sec-GPC": "1"}).status_code == 200
+    assert choose(client, "reject_all").status_code == 303
+
+
+def test_a_retried_batch_does_not_dead_letter_a_record_twice(sqlite_url: str, tmp_path: Any) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    comps = app.extensions["consent"]
+    poison = ConsentRecord(subject_id="subject-poison", consent_id="consent-poison", policy_version="1",
+                           banner_hash="h" * 64, granted={}, denied={}, method="api",
+                           locale=None)  # type: ignore[arg-type]
+    comps.spool.append(poison)
+    comps.flush_spool()
+    comps.spool._write_line(comps.spool.path, poison.to_dict())  # the same batch kept by a transient failure
+    comps.flush_spool()
+    assert [d["record"]["id"] for d in comps.spool.dead_letters()] == [poison.id]
+
+
+def test_a_custom_store_is_replayed_through_append(sqlite_url: str, tmp_path: Any) -> None:
+    class ListStore:
+        def __init__(self) -> None:
+            self.records: list[ConsentRecord] = []
+
+        def append(self, record: ConsentRecord) -> None:
+            self.records.append(record)
+
+        def history(self, subject_id: Any, user_id: Any = None, limit: int = 100) -> list[ConsentRecord]:
+            return []
+
+        def latest_for_user(self, user_id: str) -> None:
+            return None
+
+        def get(self, record_id: str) -> None:
+            return None
+
+    from flask_consent import Consent, Purpose
+
+    app = Flask("custom", instance_path=str(tmp_path / "i"))
+    app.config.update(SECRET_KEY="test-secret-key-0123456789abcdef", TESTING=True)
+    store = ListStore()
+    Consent(app, purposes=[Purpose("analytics")], store=store)
+    comps = app.extensions["consent"]
+    spooled = ConsentRecord(subject_id="subject-0001", consent_id="consent-0001", policy_version="1",
+                            banner_hash="h", granted={}, denied={}, method="api")
+    comps.spool.append(spooled)
+    assert comps.flush_spool() == 1 and store.records == [spooled] and not comps.spool.pending()
+
+
+def test_check_reports_a_short_ip_hash_key_file(sqlite_url: str, tmp_path: Any) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    (tmp_path / "i").mkdir(exist_ok=True)
+    (tmp_path / "i" / IP_HASH_KEY_NAME).write_bytes(b"short")
+    result = app.test_cli_runner().invoke(args=["consent", "check"])
+    assert result.exit_code == 1 and IP_HASH_KEY_NAME in result.output
+
+
+def test_the_prompt_page_is_never_stored(sqlite_url: str, tmp_path: Any) -> None:
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    response = app.test_client().get("/nearby")
+    assert response.status_code == 403 and response.headers["Cache-Control"] == "no-store"
