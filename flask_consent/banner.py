@@ -9,7 +9,7 @@ stand-ins for the CSRF token and the return path that each request fills in (esc
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -134,17 +134,32 @@ def _kept(
     template: str, templates: tuple[str, ...], state: ConsentState, render: Callable[[], str],
     r: RequestConsent | None = None,
 ) -> Markup:
-    """``render()`` followed by the asset tags: kept per :func:`cache_key` when the templates may be kept.
-    The asset tags are kept with it unless a CSP nonce makes them differ on every request."""
+    """``render()`` followed by the asset tags, with this request's values in its stand-ins: kept per
+    :func:`cache_key` (split at the stand-ins) when the templates may be kept. The asset tags are kept with it
+    unless a CSP nonce makes them differ on every request."""
     comps = components()
     if not cacheable(comps, templates):
-        return Markup(render()) + assets()
+        return _filled(_SLOTS.split(render()), r) + assets()
     key = cache_key(template, comps, state, r)
-    html = comps.banners.get(key)
-    if html is None:
-        html = render() + (str(assets()) if key[4] else "")
-        comps.banners.put(key, html)
-    return Markup(html) if key[4] else Markup(html) + assets()
+    pieces = comps.banners.get(key)
+    if pieces is None:
+        pieces = tuple(_SLOTS.split(render() + (str(assets()) if key[4] else "")))
+        comps.banners.put(key, pieces)
+    return _filled(pieces, r) if key[4] else _filled(pieces, r) + assets()
+
+
+def _filled(pieces: Sequence[str], r: RequestConsent | None) -> Markup:
+    """Rendered markup split at the stand-ins (text, stand-in, text, ...), with this request's values in them,
+    escaped as Jinja would."""
+    if len(pieces) == 1:
+        return Markup(pieces[0])
+    values = {_CSRF_SLOT: str(escape(csrf_token())), _NEXT_SLOT: str(escape(_return_path()))}
+    return Markup("".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces)))
+
+
+def _return_path() -> str:
+    """Where a choice made in the banner returns: this page, or home after a post (a redirect cannot repeat it)."""
+    return current_path(request) if request.method == "GET" else home(request)
 
 
 def banner() -> Markup:
@@ -153,7 +168,7 @@ def banner() -> Markup:
     r.rendered = True
     state = consent_state(r)
     if state.needs_prompt:
-        return _due_banner(state)
+        return _due_banner(state, r)
 
     def render() -> str:
         loc_name = locale()
@@ -165,18 +180,15 @@ def banner() -> Markup:
     return _kept("consent/reopen.html", _REOPEN_TEMPLATES, state, render, r)
 
 
-def _due_banner(state: ConsentState) -> Markup:
+def _due_banner(state: ConsentState, r: RequestConsent) -> Markup:
     """The first layer and its details for the purposes due."""
-    nxt = current_path(request) if request.method == "GET" else home(request)
 
     def render() -> str:
         return render_template("consent/banner.html", **template_context(
             due=state.due(), next=_NEXT_SLOT, scope="due", csrf_token=lambda: _CSRF_SLOT,
         ))
 
-    pieces = _SLOTS.split(_kept("consent/banner.html", _BANNER_TEMPLATES, state, render))  # markup: no escaping
-    values = {_CSRF_SLOT: str(escape(csrf_token())), _NEXT_SLOT: str(escape(nxt))}
-    return Markup("".join(values.get(piece, piece) if i % 2 else piece for i, piece in enumerate(pieces)))
+    return _kept("consent/banner.html", _BANNER_TEMPLATES, state, render, r)
 
 
 def script(purpose: str | Iterable[str], src: str | None = None, **attrs: Any) -> Markup:

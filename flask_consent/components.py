@@ -27,7 +27,8 @@ from .store import ConsentStore
 
 
 class BannerCache:
-    """Markup of the package's own banner templates, kept per key (see ``banner.cache_key``).
+    """Markup of the package's own banner templates, kept per key (see ``banner.cache_key``), split at the
+    stand-ins each request fills in (its CSRF token and return path).
 
     The rule: an entry is valid for as long as the process runs, because its key holds everything the
     template reads that can change between requests (locale, URL root, the visitor's due purposes, reason
@@ -38,15 +39,15 @@ class BannerCache:
 
     def __init__(self, limit: int = 512):
         self.limit = limit
-        self._entries: dict[tuple[Any, ...], str] = {}
+        self._entries: dict[tuple[Any, ...], tuple[str, ...]] = {}
         #: Whether each set of template names loads the package's own files (see ``banner.cacheable``).
         self.own_templates: dict[tuple[str, ...], bool] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> str | None:
+    def get(self, key: tuple[Any, ...]) -> tuple[str, ...] | None:
         return self._entries.get(key)
 
-    def put(self, key: tuple[Any, ...], markup: str) -> None:
+    def put(self, key: tuple[Any, ...], markup: tuple[str, ...]) -> None:
         with self._lock:
             if len(self._entries) >= self.limit:
                 self._entries.clear()

@@ -8,8 +8,9 @@ hook of the app (see ``Consent.init_app``), so the cookies those hooks set are f
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 
-from flask import request
+from flask import g, request
 from werkzeug.wrappers import Response
 
 from .banner import banner
@@ -19,15 +20,50 @@ from .enforcement import expire_withdrawn, filter_set_cookies
 from .visitor import gpc_signal, secure_request
 
 
+@dataclass
+class Headers:
+    """What the steps need to know of the response's headers, read in one pass (a header lookup that misses,
+    the usual case, costs werkzeug an exception)."""
+
+    content_type: str = ""
+    set_cookie: bool = False
+    vary: bool = False
+
+    @classmethod
+    def of(cls, response: Response) -> Headers:
+        found = cls()
+        for name, value in response.headers:
+            lower = name.lower()
+            if lower == "content-type":
+                found.content_type = value
+            elif lower == "set-cookie":
+                found.set_cookie = True
+            elif lower == "vary":
+                found.vary = True
+        return found
+
+    @property
+    def html(self) -> bool:
+        """True for ``text/html``, with or without parameters."""
+        return self.content_type[:9].lower() == "text/html" and self.content_type[9:10] in ("", ";", " ")
+
+
 def finish(response: Response) -> Response:
     """Apply the request's consent to its response (the ``after_request`` hook)."""
+    headers = Headers.of(response)
+    r: RequestConsent | None = g.get("_flask_consent")
+    page = _page(response) if headers.html and not (r is not None and r.rendered) else None
+    if r is None and page is None and not headers.set_cookie and not gpc_signal(request):
+        return response  # nothing met the extension and nothing in the response is for it
     comps = components()
-    r = request_consent()
+    r = r or request_consent()
     honour_gpc(r)
-    filter_cookies(response, r, comps)
-    inject(response, r, comps)
+    if headers.set_cookie:
+        filter_cookies(response, r, comps)
+    if page is not None and comps.settings.auto_inject:
+        inject(response, page)
     write_cookies(response, r, comps)
-    vary(response, r)
+    vary(response, r, headers)
     return response
 
 
@@ -39,8 +75,6 @@ def honour_gpc(r: RequestConsent) -> None:
 
 def filter_cookies(response: Response, r: RequestConsent, comps: Components) -> None:
     """Drop each ``Set-Cookie`` of a purpose this visitor has not granted (C6)."""
-    if "Set-Cookie" not in response.headers:
-        return
     settings = comps.settings
     filter_set_cookies(
         response,
@@ -74,29 +108,30 @@ def write_cookies(response: Response, r: RequestConsent, comps: Components) -> N
         response.set_cookie(csrf_cookie_name(), r.csrf_cookie, **common)  # type: ignore[arg-type]
 
 
-def inject(response: Response, r: RequestConsent, comps: Components) -> None:
-    """Insert the banner (or the reopen control) into an HTML page that did not render it.
+def _page(response: Response) -> tuple[bytes, int] | None:
+    """An HTML page's body and where its ``<body>`` tag ends, or None when there is nothing to insert into: a
+    streamed or passed-through body, a HEAD request, no ``<body>`` tag."""
+    if response.direct_passthrough or response.is_streamed or request.method == "HEAD":
+        return None
+    body = response.get_data()
+    at = _after_body_tag(body)
+    return None if at < 0 else (body, at)
+
+
+def inject(response: Response, page: tuple[bytes, int]) -> None:
+    """Insert the banner (or the reopen control) into an HTML page (``text/html``) that did not render it.
 
     It goes right after the opening ``<body>`` tag, so that keyboard users reach it first (C29). The
     fragment is encoded in the page's charset, with character references for what that charset cannot hold.
-    Streamed bodies, HEAD requests and pages without a ``<body>`` are left alone.
     """
-    if (
-        r.rendered or not comps.settings.auto_inject or (response.mimetype or "").lower() != "text/html"
-        or response.direct_passthrough or response.is_streamed or request.method == "HEAD"
-    ):
-        return
-    body = response.get_data()
-    at = _after_body_tag(body)
-    if at < 0:
-        return
+    body, at = page
     fragment = str(banner()).encode(_charset(response), "xmlcharrefreplace")
     response.set_data(body[:at] + fragment + body[at:])
 
 
 def _after_body_tag(body: bytes) -> int:
     """The index just after the opening ``<body ...>`` tag, or -1 when the page has none."""
-    lower = body.lower()
+    lower = body if b"<body" in body else body.lower()  # a copy only for a page that spells it otherwise
     start = lower.find(b"<body")
     while start >= 0 and lower[start + 5:start + 6] not in (b">", b" ", b"\t", b"\n", b"\r", b"/"):
         start = lower.find(b"<body", start + 5)
@@ -115,11 +150,11 @@ def _charset(response: Response) -> str:
         return "ascii"
 
 
-def vary(response: Response, r: RequestConsent) -> None:
+def vary(response: Response, r: RequestConsent, headers: Headers) -> None:
     """``Vary: Cookie`` when the response depends on the visitor's consent."""
     if not r.touched:
         return
-    if "Vary" in response.headers:
+    if headers.vary:
         response.vary.add("Cookie")
     else:  # the usual case, without parsing and re-writing a header set
         response.headers["Vary"] = "Cookie"
