@@ -68,16 +68,21 @@ def test_a_shared_device_never_receives_the_members_subject_history_or_records(d
     assert [r for r in records(app) if r.subject_id == member_record.subject_id] == [member_record]
 
 
-def test_an_overridden_reopen_template_is_never_kept_for_another_visitor(sqlite_url: str, tmp_path: Any) -> None:
-    """An app whose ``consent/reopen.html`` shows something per visitor must have it rendered per visitor."""
-    app = build_app(sqlite_url, str(tmp_path / "i"))
+def _with_own_reopen_template(app: Flask, tmp_path: Any) -> Flask:
+    """``app`` overriding ``consent/reopen.html`` with one that shows who the visitor is."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
     templates = tmp_path / "app_templates" / "consent"
     templates.mkdir(parents=True)
     (templates / "reopen.html").write_text(
         '<div id="consent-reopen">Signed in as {{ request.args.get("who", "nobody") }}</div>')
-    from jinja2 import ChoiceLoader, FileSystemLoader
-
     app.jinja_loader = ChoiceLoader([FileSystemLoader(str(tmp_path / "app_templates")), app.jinja_loader])
+    return app
+
+
+def test_an_overridden_reopen_template_is_never_kept_for_another_visitor(sqlite_url: str, tmp_path: Any) -> None:
+    """An app whose ``consent/reopen.html`` shows something per visitor must have it rendered per visitor."""
+    app = _with_own_reopen_template(build_app(sqlite_url, str(tmp_path / "i")), tmp_path)
     page = "<html><body>{{ consent_banner() }}</body></html>"
     app.add_url_rule("/page", "page", lambda: render_template_string(page))
     alice, bob = app.test_client(), app.test_client()
@@ -250,14 +255,7 @@ def test_cookies_set_by_hooks_registered_before_the_extension_are_filtered(tmp_p
 def test_an_overridden_reopen_template_inside_the_first_layer_is_never_kept(sqlite_url: str, tmp_path: Any) -> None:
     """The first-layer banner includes ``consent/reopen.html`` (for the script to put in place after a choice):
     an app overriding it per visitor must not have one first visitor's version shown to the next."""
-    app = build_app(sqlite_url, str(tmp_path / "i"))
-    templates = tmp_path / "app_templates" / "consent"
-    templates.mkdir(parents=True)
-    (templates / "reopen.html").write_text(
-        '<div id="consent-reopen">Signed in as {{ request.args.get("who", "nobody") }}</div>')
-    from jinja2 import ChoiceLoader, FileSystemLoader
-
-    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(tmp_path / "app_templates")), app.jinja_loader])
+    app = _with_own_reopen_template(build_app(sqlite_url, str(tmp_path / "i")), tmp_path)
     first = app.test_client().get("/?who=alice@example.test").get_data(as_text=True)
     assert 'id="consent-banner"' in first and "alice@example.test" in first
     second = app.test_client().get("/?who=bob").get_data(as_text=True)
