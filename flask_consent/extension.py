@@ -13,8 +13,9 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request_finished
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 from . import banner as banner_helpers
 from .cli import consent_cli
@@ -100,9 +101,10 @@ class Consent:
         if settings.refusal is not None:
             # A flask command loaded the app with a bad SECRET_KEY: it may run, but the app never serves.
             app.before_request_funcs.setdefault(None, []).insert(0, _refuse_to_serve)
-        # Flask runs after_request hooks last-registered first: put ours first in the list so that it runs
-        # after every other one, and filters the cookies they set too (hooks registered later come after).
-        app.after_request_funcs.setdefault(None, []).insert(0, finish)
+        # The response's consent steps run on ``request_finished``, which Flask sends after every
+        # after_request hook (whenever registered) and after_this_request callback: the cookies those set
+        # are filtered too.
+        request_finished.connect(_finish, app, weak=False)
         app.jinja_env.globals.update(
             consent=current_consent,
             consent_banner=banner_helpers.banner,
@@ -206,7 +208,8 @@ def _first_request() -> None:
     hooks = app.before_request_funcs.get(None)
     if hooks is not None:  # a new list: Flask may be iterating over the old one right now
         app.before_request_funcs[None] = [f for f in hooks if f is not _first_request]
-    finishers = app.after_request_funcs.get(None, [])
-    if finishers and finishers[0] is not finish and finish in finishers:
-        # an after_request hook was inserted before ours since set-up: ours must still run last
-        app.after_request_funcs[None] = [finish, *(f for f in finishers if f is not finish)]
+
+
+def _finish(sender: Flask, response: Response, **_: Any) -> None:
+    """``request_finished`` receiver: apply the request's consent to the response about to be sent."""
+    finish(response)

@@ -1,8 +1,8 @@
 """What the end of a request does to its response, step by step: honour GPC, filter cookies, write the
 extension's cookies, inject the banner, vary on the cookie.
 
-:func:`finish` is the ``after_request`` hook. It is registered to run after every other ``after_request``
-hook of the app (see ``Consent.init_app``), so the cookies those hooks set are filtered too.
+:func:`finish` runs on Flask's ``request_finished`` signal, after every ``after_request`` hook and
+``after_this_request`` callback of the app (see ``Consent.init_app``), so the cookies those set are filtered too.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Headers:
 
 
 def finish(response: Response) -> Response:
-    """Apply the request's consent to its response (the ``after_request`` hook)."""
+    """Apply the request's consent to the response about to be sent."""
     headers = Headers.of(response)
     r: RequestConsent | None = g.get("_flask_consent")
     page = _page(response) if headers.html and not (r is not None and r.rendered) else None
