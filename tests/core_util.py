@@ -161,3 +161,27 @@ def checkbox(html: str, element_id: str) -> dict[str, str | None]:
     (box,) = tags(html, "input", id=element_id)
     assert box.get("type") == "checkbox", box
     return box
+
+
+def with_members(app: Flask) -> Flask:
+    """``app`` with Flask-Login: ``/login/<uid>`` signs member ``uid`` in, ``/logout`` signs them out."""
+    import flask_login
+
+    class Member(flask_login.UserMixin):
+        def __init__(self, user_id: str):
+            self.id = user_id
+
+    manager = flask_login.LoginManager(app)
+    manager.user_loader(Member)
+
+    @app.get("/login/<uid>")
+    def login(uid: str) -> str:
+        flask_login.login_user(Member(uid))
+        return "in"
+
+    @app.get("/logout")
+    def logout() -> str:
+        flask_login.logout_user()
+        return "out"
+
+    return app

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from conftest import choose
-from core_util import DAY, ext, payload, records, sign
+from core_util import DAY, ext, payload, records, sign, with_members
 
 from flask_consent import ConsentRecord
 
@@ -16,28 +16,9 @@ flask_login = pytest.importorskip("flask_login")
 SECRET = "test-secret-key-0123456789abcdef"
 
 
-class Member(flask_login.UserMixin):
-    def __init__(self, user_id: str):
-        self.id = user_id
-
-
 @pytest.fixture
 def login_app(make_app):
-    app = make_app()
-    manager = flask_login.LoginManager(app)
-    manager.user_loader(Member)
-
-    @app.get("/login/<uid>")
-    def login(uid: str) -> str:
-        flask_login.login_user(Member(uid))
-        return "in"
-
-    @app.get("/logout")
-    def logout() -> str:
-        flask_login.logout_user()
-        return "out"
-
-    return app
+    return with_members(make_app())
 
 
 def _granted(client) -> list[str]:

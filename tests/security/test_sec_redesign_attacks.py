@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import build_app, choose, csrf_token, record_count
-from core_util import records
+from core_util import records, with_members
 from flask import Flask, render_template_string
 
 from flask_consent import ConsentRecord
@@ -19,32 +19,10 @@ from flask_consent.spool import Spool
 flask_login = pytest.importorskip("flask_login")
 
 
-class Member(flask_login.UserMixin):
-    def __init__(self, user_id: str):
-        self.id = user_id
-
-
-def _kiosk(app: Flask) -> Flask:
-    manager = flask_login.LoginManager(app)
-    manager.user_loader(Member)
-
-    @app.get("/login/<uid>")
-    def login(uid: str) -> str:
-        flask_login.login_user(Member(uid))
-        return "in"
-
-    @app.get("/logout")
-    def logout() -> str:
-        flask_login.logout_user()
-        return "out"
-
-    return app
-
-
 def test_a_shared_device_never_receives_the_members_subject_history_or_records(db_url: str, tmp_path: Any) -> None:
     """A member signs in on a kiosk that has decided nothing, then signs out: the next person there is a new
     visitor who is asked again, cannot read the member's history or receipts, and cannot wipe them."""
-    app = _kiosk(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
     phone = app.test_client()
     phone.get("/login/7")
     choose(phone, "save", ("analytics",))
@@ -133,7 +111,7 @@ def test_one_record_the_database_rejects_does_not_block_the_others(db_url: str, 
 
 
 def test_a_long_user_id_never_reaches_the_log_unchecked(db_url: str, tmp_path: Any) -> None:
-    app = _kiosk(build_app(db_url, str(tmp_path / "i")))
+    app = with_members(build_app(db_url, str(tmp_path / "i")))
     client = app.test_client()
     client.get("/login/" + "u" * 300)
     choose(client, "accept_all")
@@ -263,7 +241,7 @@ def test_an_overridden_reopen_template_inside_the_first_layer_is_never_kept(sqli
 
 
 def test_signing_out_takes_the_members_purpose_cookies_off_the_device(db_url: str, tmp_path: Any) -> None:
-    app = _kiosk(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
     kiosk = app.test_client()
     kiosk.get("/login/7")
     choose(kiosk, "save", ("recommendations",))
@@ -277,7 +255,7 @@ def test_signing_out_takes_the_members_purpose_cookies_off_the_device(db_url: st
 def test_a_member_who_never_signed_out_keeps_their_records_from_the_next_person(db_url: str, tmp_path: Any) -> None:
     """A member chose while signed in and simply closed the browser (the session ended, the consent cookie
     stayed): the next anonymous person on that device sees neither those records nor their receipts."""
-    app = _kiosk(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
     device = app.test_client()
     device.get("/login/7")
     choose(device, "save", ("analytics",))
@@ -290,7 +268,7 @@ def test_a_member_who_never_signed_out_keeps_their_records_from_the_next_person(
 
 
 def test_a_long_user_ids_decisions_and_history_follow_the_member(db_url: str, tmp_path: Any) -> None:
-    app = _kiosk(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
     long_id = "u" * 200
     phone = app.test_client()
     phone.get("/login/" + long_id)
