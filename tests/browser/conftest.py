@@ -9,8 +9,10 @@ page long enough to scroll under the banner. Every response carries a strict Con
 from __future__ import annotations
 
 import secrets
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -140,6 +142,27 @@ class Shop:
 @pytest.fixture
 def shop(live_server: Callable[[Flask], LiveServer], tmp_path: Any) -> Shop:
     app = build_test_shop(f"sqlite:///{tmp_path / 'consent.db'}", str(tmp_path / "instance"))
+    return Shop(app, live_server(app).url)
+
+
+@pytest.fixture(scope="session")
+def seeded_shop_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example shop's instance folder, created and seeded once and copied per test."""
+    from example_shop import create_app
+
+    path = tmp_path_factory.mktemp("harbour") / "instance"
+    create_app({"TESTING": True, "INSTANCE_PATH": str(path), "SHOP_PASSWORD_METHOD": "pbkdf2:sha256:1000"})
+    return path
+
+
+@pytest.fixture
+def harbour(live_server: Callable[[Flask], LiveServer], tmp_path: Any, seeded_shop_instance: Path) -> Shop:
+    """The example shop on a live server, on its own copy of the seeded instance folder."""
+    from example_shop import create_app
+
+    instance = tmp_path / "instance"
+    shutil.copytree(seeded_shop_instance, instance)
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SHOP_PASSWORD_METHOD": "pbkdf2:sha256:1000"})
     return Shop(app, live_server(app).url)
 
 

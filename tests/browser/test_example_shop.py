@@ -4,39 +4,13 @@ prompt pages. The shop runs under its own strict CSP."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import LiveServer
-from flask import Flask
 from playwright.sync_api import Page, expect
-
-from example_shop import create_app
 
 from .conftest import Shop
 
 OPTIONAL = {"recommendations", "location", "voice_photo_search", "analytics", "advertising", "third_party_sharing",
             "social_embeds"}
-
-
-@pytest.fixture(scope="session")
-def seeded_shop_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shop's instance folder, created and seeded once and copied per test."""
-    path = tmp_path_factory.mktemp("harbour") / "instance"
-    create_app({"TESTING": True, "INSTANCE_PATH": str(path), "SHOP_PASSWORD_METHOD": "pbkdf2:sha256:1000"})
-    return path
-
-
-@pytest.fixture
-def harbour(live_server: Callable[[Flask], LiveServer], tmp_path: Any, seeded_shop_instance: Path) -> Shop:
-    instance = tmp_path / "instance"
-    shutil.copytree(seeded_shop_instance, instance)
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SHOP_PASSWORD_METHOD": "pbkdf2:sha256:1000"})
-    return Shop(app, live_server(app).url)
 
 
 def accepted_by_accept_all(harbour: Shop) -> set[str]:

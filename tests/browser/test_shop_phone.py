@@ -5,17 +5,10 @@ JavaScript stay hidden without it, and the live-broadcast player allowed in plac
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import LiveServer
-from flask import Flask
 from playwright.sync_api import Page, expect
 
-from example_shop import create_app
 from example_shop.seed import DEMO_ADMIN, demo_logins
 
 from .conftest import Shop
@@ -26,22 +19,6 @@ HEADER_MAX = 120
 PAGES = ["/", "/products", "/products?category=tea", "/product/tea-pot", "/recommendations", "/stores", "/nearby",
          "/search/voice", "/search/photo", "/cart", "/checkout", "/privacy", "/privacy/policy", "/account/",
          "/admin/", "/account/register", "/no-such-page"]
-
-
-@pytest.fixture(scope="module")
-def phone_shop_instance(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shop's instance folder, created and seeded once for this module and copied per test."""
-    path = tmp_path_factory.mktemp("harbour-phone") / "instance"
-    create_app({"TESTING": True, "INSTANCE_PATH": str(path), "SHOP_PASSWORD_METHOD": "pbkdf2:sha256:1000"})
-    return path
-
-
-@pytest.fixture
-def harbour(live_server: Callable[[Flask], LiveServer], tmp_path: Any, phone_shop_instance: Path) -> Shop:
-    instance = tmp_path / "instance"
-    shutil.copytree(phone_shop_instance, instance)
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(instance), "SHOP_PASSWORD_METHOD": "pbkdf2:sha256:1000"})
-    return Shop(app, live_server(app).url)
 
 
 def csrf(page: Page, url: str) -> str:
