@@ -13,7 +13,6 @@ Exit codes that scripts can rely on:
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import os
@@ -309,22 +308,11 @@ def stats(since: datetime | None, until: datetime | None, fmt: str) -> None:
         click.echo(f"{method:<{mwidth}}  {n:>9}")
 
 
-_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(ConsentRecord))
-
-
-def record_dict(record: ConsentRecord) -> dict[str, Any]:
-    """The same dict as :meth:`ConsentRecord.to_dict`, built without ``dataclasses.asdict``'s deep copies,
-    which would make exporting a million records several times slower."""
-    data = {name: getattr(record, name) for name in _RECORD_FIELDS}
-    data["created_at"] = record.created_at.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    data["granted"] = dict(record.granted)
-    data["denied"] = dict(record.denied)
-    return data
 
 
 def _jsonl_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
     def write(record: ConsentRecord) -> None:
-        out.write(json.dumps(record_dict(record), separators=(",", ":"), ensure_ascii=False) + "\n")
+        out.write(json.dumps(record.to_dict(), separators=(",", ":"), ensure_ascii=False) + "\n")
 
     return write
 
@@ -347,7 +335,7 @@ def _csv_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
     writer.writerow(CSV_FIELDS)
 
     def write(record: ConsentRecord) -> None:
-        data = record_dict(record)
+        data = record.to_dict()
         data["granted"] = json.dumps(data["granted"], separators=(",", ":"), sort_keys=True)
         data["denied"] = json.dumps(data["denied"], separators=(",", ":"), sort_keys=True)
         writer.writerow([csv_cell(data[f]) for f in CSV_FIELDS])

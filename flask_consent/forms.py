@@ -33,11 +33,6 @@ class Choice:
     is_json: bool
 
 
-def is_json(request: Request) -> bool:
-    """True when the request's body is JSON."""
-    return bool(request.is_json)
-
-
 def csrf_ok(request: Request, signer: CsrfSigner, cookie_value: str | None, time_limit: float | None) -> bool:
     """True when the request carries a valid CSRF token (form field ``csrf_token`` or ``X-CSRFToken``).
 
@@ -50,7 +45,7 @@ def csrf_ok(request: Request, signer: CsrfSigner, cookie_value: str | None, time
     if environ.get("HTTP_SEC_FETCH_SITE") == "cross-site":
         return False
     token = environ.get("HTTP_X_CSRFTOKEN") or environ.get("HTTP_X_CSRF_TOKEN")
-    if not token and not is_json(request):
+    if not token and not request.is_json:
         token = request.form.get("csrf_token")
     if not token or len(token) > 512:
         return False
@@ -73,7 +68,7 @@ def _text(value: Any, name: str, default: str) -> str:
 
 def read_choice(request: Request) -> Choice:
     """Parse the choice; raises :class:`ChoiceError` with a message fit for the client."""
-    json_body = is_json(request)
+    json_body = request.is_json
     if json_body:
         try:
             data = request.get_json(silent=True)
@@ -107,7 +102,7 @@ def wants_json(default_json: bool = False) -> bool:
     """True for JSON clients: a JSON body, or ``Accept`` preferring JSON over HTML. A client that names
     neither (no ``Accept``, ``*/*``) gets ``default_json``."""
     req = flask_request
-    if is_json(req):
+    if req.is_json:
         return True
     header = req.headers.get("Accept", "")
     if "json" not in header and "application/*" not in header:

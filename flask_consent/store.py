@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
@@ -53,8 +53,9 @@ class ConsentRecord:
     ua_family: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict of the record (times as ISO 8601 UTC)."""
-        data = asdict(self)
+        """A JSON-ready dict of the record (times as ISO 8601 UTC). Field by field, not ``asdict``: its deep
+        copies would make an export of a million records several times slower."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["created_at"] = _utc(self.created_at).isoformat().replace("+00:00", "Z")
         data["granted"] = dict(self.granted)
         data["denied"] = dict(self.denied)

@@ -231,13 +231,6 @@ def test_export_jsonl_streams_every_record_oldest_first(seeded: Flask) -> None: 
     assert rows[0]["created_at"] == "2026-11-01T10:00:00Z"
 
 
-def test_export_serialises_records_like_to_dict() -> None:
-    from consent_log_data import RECORDS
-
-    from flask_consent.cli import record_dict
-
-    for r in RECORDS:
-        assert record_dict(r) == r.to_dict()
 
 
 def test_export_csv_to_a_file_with_window_and_subject(seeded: Flask, tmp_path: Any) -> None:

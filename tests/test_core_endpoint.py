@@ -239,16 +239,3 @@ def test_wants_json_agrees_with_the_full_accept_parse(app, accept) -> None:
         assert wants_json() is expected
 
 
-def test_is_json_agrees_with_werkzeug_for_every_content_type(app) -> None:
-    """``forms.is_json`` skips the header parse for HTML forms' posts; it answers as ``request.is_json``."""
-    from flask import request
-
-    from flask_consent.forms import is_json
-
-    types = ["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=utf-8",
-             "multipart/form-data; boundary=x", "application/json", "application/json; charset=utf-8",
-             "application/vnd.api+json", "APPLICATION/JSON", "text/plain", "", "application/x-www-form-urlencodedjson",
-             "multipart/form-data+json"]
-    for content_type in types:
-        with app.test_request_context("/consent", method="POST", content_type=content_type or None):
-            assert is_json(request) == request.is_json, content_type
