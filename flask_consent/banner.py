@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import before_render_template, current_app, render_template, request, template_rendered, url_for
+from flask import Request, before_render_template, render_template, template_rendered, url_for
 from markupsafe import Markup, escape
 
-from .components import Components, components
+from .components import Components
 from .context import RequestConsent, consent_state, csrf_token, locale, locale_source, request_consent
 from .exc import ConfigurationError
 from .forms import current_path, home
@@ -46,120 +46,119 @@ def asset_dir(name: str) -> str:
 _OWN_TEMPLATES = str(Path(asset_dir("templates")) / "consent")
 
 
-def policy_url() -> str:
+def policy_url(comps: Components) -> str:
     """The privacy policy the banner links to: ``CONSENT_POLICY_URL``, else the cookie declaration page."""
-    return components().settings.policy_url or url_for("consent.declaration")
+    return comps.settings.policy_url or url_for("consent.declaration")
 
 
-def nonce() -> str | None:
+def nonce(comps: Components) -> str | None:
     """This request's CSP nonce from ``CONSENT_CSP_NONCE``, or None when none is configured."""
-    fn = components().settings.csp_nonce
+    fn = comps.settings.csp_nonce
     return fn() if fn else None
 
 
 def template_context(**extra: Any) -> dict[str, Any]:
     """What the consent templates render with (state, strings, links, assets), plus ``extra``."""
-    comps = components()
-    loc_name = locale()
+    r = request_consent()
+    comps = r.comps
+    loc_name = locale(r)
     return {
-        "state": consent_state(),
+        "state": consent_state(r),
         "registry": comps.registry,
         "t": strings(loc_name),
         "locale": loc_name,
         "loc": lambda text: localise(text, loc_name),
         "csrf_token": csrf_token,
-        "policy_url": policy_url(),
-        "nonce": nonce(),
-        "assets": assets(),
+        "policy_url": policy_url(comps),
+        "nonce": nonce(comps),
+        "assets": assets(comps),
         "color_scheme": comps.settings.color_scheme,
         "base_template": comps.settings.base_template or "consent/page.html",
         **extra,
     }
 
 
-def assets() -> Markup:
+def assets(comps: Components) -> Markup:
     """The banner's stylesheet and script tags."""
     css = url_for("consent.static", filename="consent/consent.css")
     js = url_for("consent.static", filename="consent/consent.js")
-    n = nonce()
+    n = nonce(comps)
     nonce_attr = Markup(' nonce="%s"') % n if n else Markup("")
     return Markup('<link rel="stylesheet" href="%s"><script type="module" src="%s"%s></script>') % (
         css, js, nonce_attr
     )
 
 
-def url_root(comps: Components) -> str:
+def url_root(r: RequestConsent) -> str:
     """What the URLs ``url_for`` builds in this request depend on: the script root, and the scheme and host
     too when the app matches hosts or subdomains (its URLs may then be absolute)."""
-    return str(request.root_url) if comps.host_urls else str(request.root_path)
+    return str(r.request.root_url) if r.comps.host_urls else str(r.request.root_path)
 
 
-def cache_key(
-    template: str, comps: Components, state: ConsentState, r: RequestConsent | None = None
-) -> tuple[Any, ...]:
+def cache_key(template: str, state: ConsentState, r: RequestConsent) -> tuple[Any, ...]:
     """Everything a kept banner template's output depends on that can differ between requests.
 
     The templates read the state only through its due purposes, its reason and the purposes the GPC signal
     refuses; the strings through the locale; links through the URL root and the policy URL. Purposes and
     settings are fixed per app, and the cache is per app.
     """
+    settings = r.comps.settings
     return (
         template,
-        locale_source(r, comps),
-        url_root(comps),
-        comps.settings.policy_url,
-        comps.settings.csp_nonce is None,
+        locale_source(r),
+        url_root(r),
+        settings.policy_url,
+        settings.csp_nonce is None,
         state.reason,
         tuple(p.key for p in state.due()),
-        tuple(k for k in comps.registry.gpc_keys if state.gpc_honoured(k)),
+        state.refused_by_gpc(),
     )
 
 
-def cacheable(comps: Components, templates: tuple[str, ...]) -> bool:
+def cacheable(r: RequestConsent, templates: tuple[str, ...]) -> bool:
     """True when the output of ``templates`` may be kept: every one is the package's own file (an app that
     overrides one may render anything, per visitor), no URL defaults can change links per request, and
     nobody listens to template signals (a kept render would skip them)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = r.app
     if app.url_default_functions or template_rendered.receivers or before_render_template.receivers:
         return False
-    own = comps.banners.own_templates.get(templates)
+    own = r.comps.banners.own_templates.get(templates)
     if own is None:  # which file a name loads is fixed once the app's loaders are set up: found out once
         env = app.jinja_env
         own = all(str(Path(env.get_template(n).filename or "")).startswith(_OWN_TEMPLATES) for n in templates)
-        comps.banners.own_templates[templates] = own
+        r.comps.banners.own_templates[templates] = own
     return own
 
 
 def _kept(
-    template: str, templates: tuple[str, ...], state: ConsentState, render: Callable[[], str],
-    r: RequestConsent | None = None,
+    template: str, templates: tuple[str, ...], state: ConsentState, render: Callable[[], str], r: RequestConsent
 ) -> Markup:
     """``render()`` followed by the asset tags, with this request's values in its stand-ins: kept per
     :func:`cache_key` (split at the stand-ins) when the templates may be kept. The asset tags are kept with it
     unless a CSP nonce makes them differ on every request."""
-    comps = components()
-    if not cacheable(comps, templates):
-        return _filled(_SLOTS.split(render()), r) + assets()
-    key = cache_key(template, comps, state, r)
+    comps = r.comps
+    if not cacheable(r, templates):
+        return _filled(_SLOTS.split(render()), r) + assets(comps)
+    key = cache_key(template, state, r)
     pieces = comps.banners.get(key)
     if pieces is None:
-        pieces = tuple(_SLOTS.split(render() + (str(assets()) if key[4] else "")))
+        pieces = tuple(_SLOTS.split(render() + (str(assets(comps)) if key[4] else "")))
         comps.banners.put(key, pieces)
-    return _filled(pieces, r) if key[4] else _filled(pieces, r) + assets()
+    return _filled(pieces, r) if key[4] else _filled(pieces, r) + assets(comps)
 
 
-def _filled(pieces: Sequence[str], r: RequestConsent | None) -> Markup:
+def _filled(pieces: Sequence[str], r: RequestConsent) -> Markup:
     """Rendered markup split at the stand-ins (text, stand-in, text, ...), with this request's values in them,
     escaped as Jinja would."""
     if len(pieces) == 1:
         return Markup(pieces[0])
-    values = {_CSRF_SLOT: str(escape(csrf_token())), _NEXT_SLOT: str(escape(_return_path()))}
+    values = {_CSRF_SLOT: str(escape(csrf_token(r))), _NEXT_SLOT: str(escape(_return_path(r.request)))}
     return Markup("".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces)))
 
 
-def _return_path() -> str:
+def _return_path(req: Request) -> str:
     """Where a choice made in the banner returns: this page, or home after a post (a redirect cannot repeat it)."""
-    return current_path(request) if request.method == "GET" else home(request)
+    return current_path(req) if req.method == "GET" else home(req)
 
 
 def banner() -> Markup:
@@ -171,10 +170,10 @@ def banner() -> Markup:
         return _due_banner(state, r)
 
     def render() -> str:
-        loc_name = locale()
+        loc_name = locale(r)
         return render_template(
             "consent/reopen.html", t=strings(loc_name), locale=loc_name,
-            preferences_url=url_for("consent.preferences"), color_scheme=components().settings.color_scheme,
+            preferences_url=url_for("consent.preferences"), color_scheme=r.comps.settings.color_scheme,
         )
 
     return _kept("consent/reopen.html", _REOPEN_TEMPLATES, state, render, r)
@@ -198,13 +197,14 @@ def script(purpose: str | Iterable[str], src: str | None = None, **attrs: Any) -
     visitor grants the purpose.
     """
     keys = [purpose] if isinstance(purpose, str) else list(purpose)
-    registry = components().registry
+    r = request_consent()
+    registry = r.comps.registry
     for k in keys:
         registry.require(k)
-    state = consent_state()
+    state = consent_state(r)
     live = any(state.granted(k) for k in keys)
     parts = [Markup(' data-consent="%s"') % " ".join(keys)]
-    n = nonce()  # the inert tag carries the nonce too: the banner script copies it when it activates the tag
+    n = nonce(r.comps)  # the inert tag carries the nonce too: the banner script copies it when it activates the tag
     if n:
         parts.append(Markup(' nonce="%s"') % n)
     if live:
@@ -221,25 +221,27 @@ def script(purpose: str | Iterable[str], src: str | None = None, **attrs: Any) -
 def iframe(purpose: str, src: str, title: str, **attrs: Any) -> Markup:
     """An ``<iframe>`` shown only once ``purpose`` is granted, with a placeholder (and an "Allow" form
     that works without JavaScript) until then."""
-    p = components().registry.require(purpose)
-    if consent_state().granted(purpose):
+    r = request_consent()
+    p = r.comps.registry.require(purpose)
+    if consent_state(r).granted(purpose):
         extra = Markup("").join(_attrs(attrs))
         return Markup('<iframe src="%s" title="%s" data-consent="%s"%s></iframe>') % (src, title, purpose, extra)
     html = render_template(
         "consent/placeholder.html",
-        **template_context(purpose=p, src=src, title=title, attrs=attrs, next=current_path(request)),
+        **template_context(purpose=p, src=src, title=title, attrs=attrs, next=current_path(r.request)),
     )
     return Markup(html)
 
 
 def gcm_default(wait_for_update: int = 500) -> Markup:
     """The Google Consent Mode ``default`` command for this visitor; render it before any Google tag."""
-    return gcm_default_snippet(consent_state(), nonce(), wait_for_update)
+    r = request_consent()
+    return gcm_default_snippet(consent_state(r), nonce(r.comps), wait_for_update)
 
 
 def google_tag(tag_id: str) -> Markup:
     """The Google tag, loaded only once ``analytics`` or ``advertising`` is granted (basic mode, C23)."""
-    keys = [k for k in ("analytics", "advertising") if k in components().registry]
+    keys = [k for k in ("analytics", "advertising") if k in request_consent().comps.registry]
     if not keys:
         raise ConfigurationError("consent_google_tag needs an 'analytics' or 'advertising' purpose.")
     return script(keys, src="https://www.googletagmanager.com/gtag/js?id=" + tag_id, **{"async": True})

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
@@ -27,22 +28,28 @@ SALT = "flask-consent.cookie.v1"
 #: Longer values are not even verified (a browser keeps at most 4 KiB per cookie).
 MAX_COOKIE_BYTES = 4096
 FORMAT_VERSION = 1
+#: How far a cookie's signing time may be ahead of this server's clock (another server's clock may run fast).
+_CLOCK_SKEW = -timedelta(seconds=300)
 _ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 @dataclass(frozen=True)
 class Payload:
-    """What a verified cookie holds: the decisions and the ids, plus the time it was signed."""
+    """What a verified cookie holds: the decisions and the ids, plus the time it was signed.
+
+    A payload is kept in the codec's cache and shared by every request with the same cookie: nothing in it
+    can change (its decisions are a read-only mapping).
+    """
 
     consent_id: str
     subject_id: str
     record_id: str | None
     policy: str
-    decided_at: int
+    decided_at: datetime
     method: str
     decisions: Mapping[str, Decision]
-    signed_at: int
+    signed_at: datetime
 
 
 def payload_of(state: ConsentState) -> dict[str, Any]:
@@ -91,7 +98,10 @@ def parse_payload(data: Any, signed_at: int) -> Payload | None:
         if granted not in (0, 1) or version < 1 or (rest and rest[0] not in (0, 1)):
             return None
         decisions[key] = Decision(bool(granted), version, bool(rest and rest[0]))
-    return Payload(str(c), str(s), r, p, t, m, decisions, signed_at)
+    return Payload(
+        str(c), str(s), r, p, datetime.fromtimestamp(t, timezone.utc), m, MappingProxyType(decisions),
+        datetime.fromtimestamp(signed_at, timezone.utc),
+    )
 
 
 class CookieCodec:
@@ -130,8 +140,8 @@ class CookieCodec:
         payload = self._verified(raw)
         if payload is None:
             return None
-        age = now.timestamp() - payload.signed_at
-        if age < -300 or age > 2 * max_age.total_seconds():
+        age = now - payload.signed_at
+        if age < _CLOCK_SKEW or age > 2 * max_age:
             return None
         return payload
 
@@ -148,15 +158,18 @@ def state_from_payload(
     """The request's :class:`ConsentState`; purposes the cookie names but the app does not are ignored."""
     if payload is None:
         return ConsentState(registry=registry, policy_version=policy_version, max_age=max_age, now=now, gpc=gpc)
+    decisions = payload.decisions
+    if not registry.optional_keys.issuperset(decisions):
+        decisions = {k: d for k, d in decisions.items() if k in registry.optional_keys}
     return ConsentState(
         registry=registry,
         policy_version=policy_version,
         max_age=max_age,
         now=now,
-        decisions={k: d for k, d in payload.decisions.items() if k in registry.optional_keys},
+        decisions=decisions,
         decided_policy=payload.policy,
-        decided_at=datetime.fromtimestamp(payload.decided_at, timezone.utc),
-        changed_at=datetime.fromtimestamp(payload.signed_at, timezone.utc),
+        decided_at=payload.decided_at,
+        changed_at=payload.signed_at,
         consent_id=payload.consent_id,
         subject_id=payload.subject_id,
         record_id=payload.record_id,

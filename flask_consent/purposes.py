@@ -258,6 +258,11 @@ class PurposeRegistry(Mapping[str, Purpose]):
         #: Purposes a Global Privacy Control signal refuses, and those asked only just in time.
         self.gpc_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.gpc_opt_out)
         self.separate_keys: frozenset[str] = frozenset(p.key for p in self.optional if p.separate)
+        #: The optional purposes the banner asks about (all but the just-in-time ones), and their keys.
+        self.asked: tuple[Purpose, ...] = tuple(p for p in self.optional if not p.separate)
+        self.asked_keys: frozenset[str] = frozenset(p.key for p in self.asked)
+        #: The current version of each optional purpose: a decision on another version no longer holds.
+        self.versions: Mapping[str, int] = MappingProxyType({p.key: p.version for p in self.optional})
 
     def __getitem__(self, key: str) -> Purpose:
         return self._items[key]

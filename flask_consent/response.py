@@ -10,12 +10,13 @@ from __future__ import annotations
 import codecs
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import Request, request
+from werkzeug.http import parse_options_header
 from werkzeug.wrappers import Response
 
 from .banner import banner
-from .components import Components, components
-from .context import RequestConsent, consent_state, csrf_cookie_name, request_consent
+from .components import Components
+from .context import RequestConsent, consent_state, csrf_cookie_name, current_request_consent, request_consent
 from .enforcement import expire_withdrawn, filter_set_cookies
 from .visitor import gpc_signal, secure_request
 
@@ -51,17 +52,18 @@ class Headers:
 def finish(response: Response) -> Response:
     """Apply the request's consent to the response about to be sent."""
     headers = Headers.of(response)
-    r: RequestConsent | None = g.get("_flask_consent")
-    page = _page(response) if headers.html and not (r is not None and r.rendered) else None
-    if r is None and page is None and not headers.set_cookie and not gpc_signal(request):
+    r = current_request_consent()
+    req: Request = r.request if r is not None else request._get_current_object()  # type: ignore[attr-defined]
+    page = _page(response, req) if headers.html and not (r is not None and r.rendered) else None
+    if r is None and page is None and not headers.set_cookie and not gpc_signal(req):
         return response  # nothing met the extension and nothing in the response is for it
-    comps = components()
     r = r or request_consent()
+    comps = r.comps
     honour_gpc(r)
     if headers.set_cookie:
         filter_cookies(response, r, comps)
     if page is not None and comps.settings.auto_inject:
-        inject(response, page)
+        inject(response, page, headers)
     write_cookies(response, r, comps)
     vary(response, r, headers)
     return response
@@ -69,7 +71,7 @@ def finish(response: Response) -> Response:
 
 def honour_gpc(r: RequestConsent) -> None:
     """A GPC signal is honoured (its refusals recorded) even on a response that never read the state."""
-    if r.state is None and gpc_signal(request):
+    if r.state is None and gpc_signal(r.request):
         consent_state(r)
 
 
@@ -92,7 +94,7 @@ def write_cookies(response: Response, r: RequestConsent, comps: Components) -> N
     if not (r.forget or r.changed is not None or r.withdrawn or r.csrf_cookie is not None):
         return
     settings = comps.settings
-    secure = secure_request(request, settings)
+    secure = secure_request(r.request, settings)
     common = {"httponly": True, "secure": secure, "samesite": settings.cookie_samesite, "path": "/"}
     if r.forget:
         response.delete_cookie(settings.cookie_name, domain=settings.cookie_domain, **common)  # type: ignore[arg-type]
@@ -102,30 +104,30 @@ def write_cookies(response: Response, r: RequestConsent, comps: Components) -> N
             domain=settings.cookie_domain, **common,  # type: ignore[arg-type]
         )
     if r.withdrawn:
-        expire_withdrawn(response, r.withdrawn, request.cookies, secure=secure, samesite=settings.cookie_samesite)
+        expire_withdrawn(response, r.withdrawn, r.request.cookies, secure=secure, samesite=settings.cookie_samesite)
     if r.csrf_cookie is not None:
         # For this browser session only; never with a Domain, which the __Host- prefix forbids.
-        response.set_cookie(csrf_cookie_name(), r.csrf_cookie, **common)  # type: ignore[arg-type]
+        response.set_cookie(csrf_cookie_name(r), r.csrf_cookie, **common)  # type: ignore[arg-type]
 
 
-def _page(response: Response) -> tuple[bytes, int] | None:
+def _page(response: Response, req: Request) -> tuple[bytes, int] | None:
     """An HTML page's body and where its ``<body>`` tag ends, or None when there is nothing to insert into: a
     streamed or passed-through body, a HEAD request, no ``<body>`` tag."""
-    if response.direct_passthrough or response.is_streamed or request.method == "HEAD":
+    if response.direct_passthrough or response.is_streamed or req.method == "HEAD":
         return None
     body = response.get_data()
     at = _after_body_tag(body)
     return None if at < 0 else (body, at)
 
 
-def inject(response: Response, page: tuple[bytes, int]) -> None:
+def inject(response: Response, page: tuple[bytes, int], headers: Headers) -> None:
     """Insert the banner (or the reopen control) into an HTML page (``text/html``) that did not render it.
 
     It goes right after the opening ``<body>`` tag, so that keyboard users reach it first (C29). The
     fragment is encoded in the page's charset, with character references for what that charset cannot hold.
     """
     body, at = page
-    fragment = str(banner()).encode(_charset(response), "xmlcharrefreplace")
+    fragment = str(banner()).encode(_charset(headers.content_type), "xmlcharrefreplace")
     response.set_data(body[:at] + fragment + body[at:])
 
 
@@ -141,9 +143,11 @@ def _after_body_tag(body: bytes) -> int:
     return -1 if end < 0 else end + 1
 
 
-def _charset(response: Response) -> str:
-    """The response's charset if Python knows it, else ASCII (the part every page charset shares)."""
-    name = response.mimetype_params.get("charset") or "utf-8"
+def _charset(content_type: str) -> str:
+    """The charset of a ``Content-Type`` if Python knows it, else ASCII (the part every page charset shares)."""
+    if content_type == "text/html; charset=utf-8":  # what Flask gives every page it renders
+        return "utf-8"
+    name = parse_options_header(content_type)[1].get("charset") or "utf-8"
     try:
         return codecs.lookup(name).name
     except LookupError:
@@ -156,5 +160,5 @@ def vary(response: Response, r: RequestConsent, headers: Headers) -> None:
         return
     if headers.vary:
         response.vary.add("Cookie")
-    else:  # the usual case, without parsing and re-writing a header set
-        response.headers["Vary"] = "Cookie"
+    else:  # the usual case: no Vary yet, so nothing to parse and re-write
+        response.headers.add("Vary", "Cookie")

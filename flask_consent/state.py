@@ -79,19 +79,20 @@ class ConsentState:
 
     def __post_init__(self) -> None:
         # What every question about the state starts from, worked out once when the (immutable) state is made.
-        object.__setattr__(self, "_in_force", self._decisions_in_force())
-        refused = self.registry.gpc_keys if self.gpc else frozenset()
-        object.__setattr__(self, "_due", tuple(
-            p for p in self.registry.optional
-            if not p.separate and p.key not in self._in_force and p.key not in refused
-        ))  # decided(key), for an optional purpose: a decision in force, or a GPC signal refusing it
+        in_force = self._decisions_in_force()
+        object.__setattr__(self, "_in_force", in_force)
+        # Due: asked in the banner, with no decision in force and no GPC signal refusing it.
+        undecided = self.registry.asked_keys.difference(in_force)
+        if undecided and self.gpc:
+            undecided = undecided - self.registry.gpc_keys
+        object.__setattr__(self, "_due", tuple(p for p in self.registry.asked if p.key in undecided))
 
     def _decisions_in_force(self) -> dict[str, Decision]:
         """The decisions that still hold: same policy, same purpose version, not expired."""
         if self.policy_changed or self.expired:
             return {}
-        get = self.registry.get
-        return {k: d for k, d in self.decisions.items() if (p := get(k)) is not None and p.version == d.version}
+        versions = self.registry.versions
+        return {k: d for k, d in self.decisions.items() if versions.get(k) == d.version}
 
     def current(self, key: str) -> Decision | None:
         """The decision for ``key`` if it still holds (same policy, same purpose version, not expired)."""
@@ -100,6 +101,12 @@ class ConsentState:
     def current_decisions(self) -> dict[str, Decision]:
         """Decisions still in force, keyed by purpose."""
         return dict(self._in_force)
+
+    def refused_by_gpc(self) -> tuple[str, ...]:
+        """The purposes the Global Privacy Control signal refuses on this request, in registry order."""
+        if not self.gpc:
+            return ()
+        return tuple(p.key for p in self.registry.optional if self.gpc_honoured(p.key))
 
     def gpc_honoured(self, key: str) -> bool:
         """True when the Global Privacy Control signal refuses ``key`` on this request."""

@@ -190,7 +190,7 @@ def receipt_view(record_id: str) -> Response:
         return private(response)
     settings = comps.settings
     data = receipt(
-        record, comps.registry, controller=settings.controller, policy_url=policy_url(),
+        record, comps.registry, controller=settings.controller, policy_url=policy_url(comps),
         jurisdiction=settings.jurisdiction, locale=record.locale,
     )
     if wants_json(default_json=True):
