@@ -161,9 +161,12 @@ def _return_path(req: Request) -> str:
     return current_path(req) if req.method == "GET" else home(req)
 
 
-def banner() -> Markup:
-    """The banner when a purpose is due, otherwise the small "Privacy choices" control; with the assets."""
-    r = request_consent()
+def banner(r: RequestConsent | None = None) -> Markup:
+    """The banner when a purpose is due, otherwise the small "Privacy choices" control; with the assets.
+
+    ``r``: the request's :class:`RequestConsent`, when the caller holds it already.
+    """
+    r = r or request_consent()
     r.rendered = True
     state = consent_state(r)
     if state.needs_prompt:

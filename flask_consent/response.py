@@ -29,6 +29,8 @@ class Headers:
     content_type: str = ""
     set_cookie: bool = False
     vary: bool = False
+    #: ``text/html``, with or without parameters.
+    html: bool = False
 
     @classmethod
     def of(cls, response: Response) -> Headers:
@@ -41,12 +43,9 @@ class Headers:
                 found.set_cookie = True
             elif lower == "vary":
                 found.vary = True
+        kind = found.content_type
+        found.html = kind[:9].lower() == "text/html" and kind[9:10] in ("", ";", " ")
         return found
-
-    @property
-    def html(self) -> bool:
-        """True for ``text/html``, with or without parameters."""
-        return self.content_type[:9].lower() == "text/html" and self.content_type[9:10] in ("", ";", " ")
 
 
 def finish(response: Response) -> Response:
@@ -63,7 +62,7 @@ def finish(response: Response) -> Response:
     if headers.set_cookie:
         filter_cookies(response, r, comps)
     if page is not None and comps.settings.auto_inject:
-        inject(response, page, headers)
+        inject(response, page, headers, r)
     write_cookies(response, r, comps)
     vary(response, r, headers)
     return response
@@ -120,15 +119,14 @@ def _page(response: Response, req: Request) -> tuple[bytes, int] | None:
     return None if at < 0 else (body, at)
 
 
-def inject(response: Response, page: tuple[bytes, int], headers: Headers) -> None:
+def inject(response: Response, page: tuple[bytes, int], headers: Headers, r: RequestConsent) -> None:
     """Insert the banner (or the reopen control) into an HTML page (``text/html``) that did not render it.
 
     It goes right after the opening ``<body>`` tag, so that keyboard users reach it first (C29). The
     fragment is encoded in the page's charset, with character references for what that charset cannot hold.
     """
     body, at = page
-    fragment = str(banner()).encode(_charset(headers.content_type), "xmlcharrefreplace")
-    response.set_data(body[:at] + fragment + body[at:])
+    response.set_data(b"".join((body[:at], _encoded(banner(r), _charset(headers.content_type)), body[at:])))
 
 
 def _after_body_tag(body: bytes) -> int:
@@ -141,6 +139,15 @@ def _after_body_tag(body: bytes) -> int:
         return -1
     end = body.find(b">", start)
     return -1 if end < 0 else end + 1
+
+
+def _encoded(text: str, charset: str) -> bytes:
+    """``text`` in ``charset``, with character references for what the charset cannot hold (tried only when
+    needed: the error handler makes the encoder several times slower even when nothing needs it)."""
+    try:
+        return text.encode(charset)
+    except UnicodeEncodeError:
+        return text.encode(charset, "xmlcharrefreplace")
 
 
 def _charset(content_type: str) -> str:

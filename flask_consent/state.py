@@ -82,14 +82,15 @@ class ConsentState:
         in_force = self._decisions_in_force()
         object.__setattr__(self, "_in_force", in_force)
         # Due: asked in the banner, with no decision in force and no GPC signal refusing it.
-        undecided = self.registry.asked_keys.difference(in_force)
-        if undecided and self.gpc:
-            undecided = undecided - self.registry.gpc_keys
-        object.__setattr__(self, "_due", tuple(p for p in self.registry.asked if p.key in undecided))
+        due: tuple[Purpose, ...] = ()
+        if not in_force.keys() >= self.registry.asked_keys:
+            refused = self.registry.gpc_keys if self.gpc else frozenset()
+            due = tuple(p for p in self.registry.asked if p.key not in in_force and p.key not in refused)
+        object.__setattr__(self, "_due", due)
 
     def _decisions_in_force(self) -> dict[str, Decision]:
         """The decisions that still hold: same policy, same purpose version, not expired."""
-        if self.policy_changed or self.expired:
+        if not self.decisions or self.policy_changed or self.expired:
             return {}
         versions = self.registry.versions
         return {k: d for k, d in self.decisions.items() if versions.get(k) == d.version}
