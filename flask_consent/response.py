@@ -126,7 +126,9 @@ def inject(response: Response, page: tuple[bytes, int], headers: Headers, r: Req
     fragment is encoded in the page's charset, with character references for what that charset cannot hold.
     """
     body, at = page
-    response.set_data(b"".join((body[:at], _encoded(banner(r), _charset(headers.content_type)), body[at:])))
+    fragment = _encoded(banner(r), _charset(headers.content_type))
+    view = memoryview(body)  # the page is copied once, by the join
+    response.set_data(b"".join((view[:at], fragment, view[at:])))
 
 
 def _after_body_tag(body: bytes) -> int:

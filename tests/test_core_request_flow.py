@@ -248,3 +248,24 @@ def test_kept_markup_follows_each_visitors_language(sqlite_url: str, tmp_path: A
             page = _page(app, visitor_cookie, "/called", **{"Accept-Language": language})
             assert expected in page, (language, visitor_cookie is not None)
     assert len(app.extensions["consent"].banners) > 0  # the markup was kept, and still answered per language
+
+
+def test_requests_sharing_one_app_context_each_read_their_own_cookie(app: Flask) -> None:
+    """``g`` lives as long as the app context, which several requests may share (an app context pushed around
+    test requests): the second request reads its own cookie, never the first request's state."""
+    cookie = _cookie(app, "accept_all")
+    with app.app_context():
+        with app.test_request_context("/", headers={"Cookie": f"consent={cookie}"}):
+            assert extension_module.current_consent.granted("analytics")
+        with app.test_request_context("/"):
+            assert not extension_module.current_consent.granted("analytics")
+            assert extension_module.current_consent.needs_prompt
+
+
+def test_a_verified_cookie_shared_by_requests_cannot_be_changed(app: Flask) -> None:
+    """The codec keeps one verified payload per cookie for every request that sends it: nothing may alter it."""
+    ext = app.extensions["consent"]
+    payload = ext.codec.loads(_cookie(app), now=datetime.now(timezone.utc), max_age=ext.max_age)
+    assert payload is not None and payload.decisions
+    with pytest.raises(TypeError):
+        payload.decisions["analytics"] = payload.decisions["advertising"]  # type: ignore[index]
