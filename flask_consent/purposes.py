@@ -267,6 +267,9 @@ class PurposeRegistry(Mapping[str, Purpose]):
     def __getitem__(self, key: str) -> Purpose:
         return self._items[key]
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
     def get(self, key: str, default: Purpose | None = None) -> Purpose | None:  # type: ignore[override]
         """The purpose ``key``, or ``default`` (the dict's own lookup, without ``Mapping.get``'s KeyError)."""
         return self._items.get(key, default)

@@ -112,10 +112,20 @@ class Recorder:
         self.registry = registry
         self.policy_version = policy_version
         self._replaying = threading.Lock()
+        self._banner_hashes: dict[str, str] = {}
 
     def banner_hash(self, locale: str) -> str:
-        """The hash of what the banner says in ``locale`` (C15)."""
-        return banner_text_hash(self.registry, strings(locale), locale, self.policy_version)
+        """The hash of what the banner says in ``locale`` (C15).
+
+        Worked out once per locale: a locale's texts never change while the process runs (the catalogs are
+        loaded once, see ``i18n``), and the locales are the few the app speaks.
+        """
+        found = self._banner_hashes.get(locale)
+        if found is None:
+            found = self._banner_hashes[locale] = banner_text_hash(
+                self.registry, strings(locale), locale, self.policy_version
+            )
+        return found
 
     def commit(
         self, before: ConsentState, after: ConsentState, *, method: str, facts: RequestFacts

@@ -194,7 +194,17 @@ class Spool:
         self._sync_directory()
 
     def _batches(self) -> list[Path]:
-        return sorted(self.directory.glob(SPOOL_NAME + ".*" + _BATCH_SUFFIX))
+        """Batches an interrupted replay left (``consent-spool.jsonl.<id>.replaying``), oldest name first.
+
+        Checked after every write, so it is one listing of the folder without ``glob``'s pattern machinery.
+        """
+        try:
+            with os.scandir(self.directory) as entries:
+                names = [e.name for e in entries
+                         if e.name.startswith(SPOOL_NAME + ".") and e.name.endswith(_BATCH_SUFFIX)]
+        except FileNotFoundError:
+            return []
+        return [self.directory / name for name in sorted(names)]
 
     def _read(self, path: Path) -> list[ConsentRecord]:
         try:

@@ -38,12 +38,14 @@ class Decision:
     gpc_override: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass
 class ConsentState:
     """Everything known about one visitor's consent during one request.
 
     A state is built from the consent cookie (or is *undecided* when there is none) and never changes;
-    :meth:`apply` returns a new state for a new choice.
+    :meth:`apply` returns a new state for a new choice. It is a value by convention rather than a frozen
+    dataclass: a frozen one sets each field through ``object.__setattr__``, which made building the state the
+    largest single cost of a page view.
     """
 
     registry: PurposeRegistry
@@ -78,15 +80,15 @@ class ConsentState:
         return self.decided_policy is not None and self.decided_policy != self.policy_version
 
     def __post_init__(self) -> None:
-        # What every question about the state starts from, worked out once when the (immutable) state is made.
+        # What every question about the state starts from, worked out once when the state is made.
         in_force = self._decisions_in_force()
-        object.__setattr__(self, "_in_force", in_force)
+        self._in_force = in_force
         # Due: asked in the banner, with no decision in force and no GPC signal refusing it.
         due: tuple[Purpose, ...] = ()
         if not in_force.keys() >= self.registry.asked_keys:
             refused = self.registry.gpc_keys if self.gpc else frozenset()
             due = tuple(p for p in self.registry.asked if p.key not in in_force and p.key not in refused)
-        object.__setattr__(self, "_due", due)
+        self._due = due
 
     def _decisions_in_force(self) -> dict[str, Decision]:
         """The decisions that still hold: same policy, same purpose version, not expired."""
@@ -123,10 +125,11 @@ class ConsentState:
             return False
         if purpose.required:
             return True
-        if self.gpc_honoured(key):
+        d = self._in_force.get(key)
+        if d is None or not d.granted:
             return False
-        d = self.current(key)
-        return d is not None and d.granted
+        # A grant holds unless the GPC signal refuses the purpose and the grant was not given over it.
+        return d.gpc_override or not (self.gpc and key in self.registry.gpc_keys)
 
     def decided(self, key: str | None = None) -> bool:
         """True when ``key`` (or, without a key, every purpose) has a decision that still holds."""
@@ -176,8 +179,13 @@ class ConsentState:
 
     def split(self) -> tuple[list[str], list[str]]:
         """The purposes granted (necessary ones included) and those refused, in registry order."""
-        granted = [k for k in self.registry if self.granted(k)]
-        denied = [k for k in self.registry if not self.granted(k) and self.decided(k)]
+        granted: list[str] = []
+        denied: list[str] = []
+        for key in self.registry:
+            if self.granted(key):
+                granted.append(key)
+            elif self.decided(key):
+                denied.append(key)
         return granted, denied
 
     def granted_keys(self) -> list[str]:
@@ -223,7 +231,7 @@ class ConsentState:
             targets = list(dict.fromkeys([*targets, *listed]))
         new: dict[str, Decision] = {}
         for key in targets:
-            version = self.registry[key].version
+            version = self.registry.versions[key]
             gpc_key = self.gpc and key in self.registry.gpc_keys
             if action == "accept_all":
                 d = self.current(key)
@@ -251,7 +259,7 @@ class ConsentState:
         )
         if not pending:
             return None
-        new = {k: Decision(False, self.registry[k].version) for k in pending}
+        new = {k: Decision(False, self.registry.versions[k]) for k in pending}
         return self._with(new, method="gpc", now=now or self.now, record_id=record_id)
 
     def adopt(self, other: ConsentState, *, method: str, record_id: str | None = None) -> ConsentState:
@@ -286,8 +294,11 @@ class ConsentState:
             if p.key in new or p.key in in_force
         }
         kept = any(k not in new for k in decisions)
-        return replace(
-            self,
+        return ConsentState(
+            registry=self.registry,
+            policy_version=self.policy_version,
+            max_age=self.max_age,
+            gpc=self.gpc,
             now=now,
             decisions=decisions,
             decided_policy=self.policy_version,

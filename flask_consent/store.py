@@ -119,14 +119,18 @@ records = sa.Table(
 )
 
 
+_COMPACT_SORTED = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+_COLUMNS = tuple(c.name for c in records.columns)
+
+
 def _map_json(versions: Mapping[str, int]) -> str:
     """A granted/denied map as the log stores it: compact JSON with sorted keys."""
-    return json.dumps(dict(versions), sort_keys=True, separators=(",", ":"))
+    return _COMPACT_SORTED.encode(dict(versions))
 
 
 def _to_row(record: ConsentRecord) -> dict[str, Any]:
     """The log's row for ``record``: one value per column."""
-    row = {c.name: getattr(record, c.name) for c in records.columns}
+    row = {name: getattr(record, name) for name in _COLUMNS}
     row.update(created_at=_utc(record.created_at), granted=_map_json(record.granted), denied=_map_json(record.denied))
     return row
 

@@ -120,26 +120,27 @@ def _rate_limited(retry_after: int) -> Response:
 
 @blueprint.post("")
 def choose() -> Response:
-    comps = components()
-    if not csrf_ok(request, comps.csrf, request.cookies.get(csrf_cookie_name()), comps.settings.csrf_time_limit):
+    r = request_consent()
+    req, comps = r.request, r.comps
+    if not csrf_ok(req, comps.csrf, req.cookies.get(csrf_cookie_name(r)), comps.settings.csrf_time_limit):
         return _error(template_context()["t"]["session_expired"], 400, "csrf")
     if comps.limiter is not None:
         retry_after = comps.limiter.hit("choice")
         if retry_after is not None:
             return _rate_limited(retry_after)
     try:
-        choice = read_choice(request)
-        before = consent_state()
+        choice = read_choice(req)
+        before = consent_state(r)
         method = method_for(choice)
         after = before.apply(choice.action, choice.purposes, choice.scope, method=method, record_id=new_id(16))
     except ChoiceError as exc:
         return _error(str(exc))
-    record_change(before, after, method=method)
+    record_change(before, after, method=method, r=r)
     if choice.is_json or wants_json():
-        return private(jsonify(state_json(consent_state())))
-    request_consent().rendered = True  # a redirect's body is never shown: nothing to inject into it
-    response = current_app.response_class(status=303)
-    response.headers["Location"] = safe_next(choice.next) or home(request)
+        return private(jsonify(state_json(consent_state(r))))
+    r.rendered = True  # a redirect's body is never shown: nothing to inject into it
+    response = r.app.response_class(status=303)
+    response.headers["Location"] = safe_next(choice.next) or home(req)
     return response
 
 

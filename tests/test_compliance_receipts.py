@@ -109,3 +109,25 @@ def test_declaration_page_renders_every_purpose(client):  # C10, C6
                  "If you refuse:</strong> You see bestsellers instead."):
         assert text in html, text
     assert client.get("/consent/declaration.json").get_json()["purposes"][0]["key"] == "necessary"
+
+
+def test_banner_hash_is_worked_out_once_per_locale_and_matches_the_texts(make_app, monkeypatch):  # C15
+    import flask_consent.recording as recording
+    from flask_consent.i18n import strings
+    from flask_consent.records import banner_text_hash
+
+    app = make_app()
+    comps = app.extensions["consent"]
+    worked_out: list[str] = []
+
+    def counting(registry, texts, locale, policy):
+        worked_out.append(locale)
+        return banner_text_hash(registry, texts, locale, policy)
+
+    monkeypatch.setattr(recording, "banner_text_hash", counting)
+    hashes = [comps.banner_hash(loc) for loc in ("en", "zh-HK", "en", "zh-HK", "en")]
+    assert worked_out == ["en", "zh-HK"]
+    with app.app_context():
+        assert hashes[0] == banner_text_hash(comps.registry, strings("en"), "en", comps.policy_version)
+        assert hashes[1] == banner_text_hash(comps.registry, strings("zh-HK"), "zh-HK", comps.policy_version)
+    assert hashes[0] != hashes[1]
