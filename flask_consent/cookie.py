@@ -119,7 +119,7 @@ class CookieSerializer(URLSafeTimedSerializer):
 
     def dump_payload(self, obj: Any) -> bytes:
         json = super(URLSafeSerializerMixin, self).dump_payload(obj)  # the JSON, before the mixin's compression
-        packer = zlib.compressobj(6, zlib.DEFLATED, 10, 4)
+        packer = zlib.compressobj(level=6, wbits=10, memLevel=4)  # a 1 KiB window, small tables
         compressed = packer.compress(json) + packer.flush()
         if len(compressed) < len(json) - 1:
             return b"." + base64_encode(compressed)
