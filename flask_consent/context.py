@@ -144,7 +144,7 @@ def record_change(
         after = replace(after, record_id=new_id(16))
     facts = RequestFacts(
         locale=locale(r),
-        user_id=member_id(r.app),
+        user_id=signed_in_id(r.app),  # the recorder stores it as the log keeps ids
         remote_addr=r.request.remote_addr,
         user_agent=r.request.headers.get("User-Agent"),
     )
@@ -152,6 +152,7 @@ def record_change(
     if record is None:
         return None
     r.state = r.changed = after
+    r.forget = False  # a device that forgot its visitor earlier in this request gets this new cookie instead
     # A stored grant counts even when a GPC signal already refuses it on this request: the signal
     # withdrawing it must expire its cookies too.
     r.withdrawn = (*r.withdrawn, *(
@@ -178,6 +179,11 @@ def forget_visitor() -> None:
 def member_id(app: Flask | None = None) -> str | None:
     """The signed-in Flask-Login user's id as the log keeps it (see ``checked_user_id``), or None (no
     Flask-Login, or nobody signed in)."""
+    return checked_user_id(signed_in_id(app))
+
+
+def signed_in_id(app: Flask | None = None) -> str | None:
+    """The signed-in Flask-Login user's ``get_id()`` as the app gives it, or None."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     if "login_manager" not in app.extensions and not hasattr(app, "login_manager"):
         return None
@@ -186,7 +192,7 @@ def member_id(app: Flask | None = None) -> str | None:
     except ImportError:  # pragma: no cover - Flask-Login is optional
         return None
     if current_user and current_user.is_authenticated:
-        return checked_user_id(str(current_user.get_id()))
+        return str(current_user.get_id())
     return None
 
 

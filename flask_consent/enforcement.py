@@ -7,8 +7,10 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
 from pathlib import Path
 
+from werkzeug.http import parse_date
 from werkzeug.wrappers import Response
 
 from .purposes import Purpose, PurposeRegistry
@@ -17,22 +19,38 @@ from .state import ConsentState
 log = logging.getLogger("flask_consent")
 
 _GLOB = re.compile(r"[*?\[]")
+_MAX_AGE = re.compile(r"-?[0-9]+")
 
 
 def _is_deletion(header: str) -> bool:
-    """True when ``header`` only removes a cookie (Max-Age <= 0 or an expiry in 1970).
+    """True when ``header`` only removes a cookie: its expiry, read as a browser reads it, is already past.
 
-    Only the attributes are read, never the value, so a cookie whose value merely contains "max-age=0"
-    cannot slip past the filter.
+    RFC 6265 (5.2 and 5.3): the last valid ``Max-Age`` decides when there is one (zero or less removes the
+    cookie), whatever ``Expires`` says; otherwise the last ``Expires`` that parses as a date does. Only the
+    attributes are read, never the value, so a cookie whose value merely contains "max-age=0" cannot slip
+    past the filter.
     """
+    max_age_deletes: bool | None = None
+    expires: datetime | None = None
     for attr in header.split(";")[1:]:
-        name, _, value = attr.strip().partition("=")
-        name = name.lower()
-        if name == "max-age" and value.strip().lstrip("-").isdigit() and int(value) <= 0:
-            return True
-        if name == "expires" and "1970" in value:
-            return True
-    return False
+        name, _, value = attr.partition("=")
+        name, value = name.strip().lower(), value.strip()
+        if name == "max-age" and _MAX_AGE.fullmatch(value):
+            max_age_deletes = value[0] == "-" or value.strip("0") == ""  # negative or zero, however long
+        elif name == "expires":
+            expires = parse_date(value) or expires  # a browser ignores an Expires it cannot read
+    if max_age_deletes is not None:
+        return max_age_deletes
+    return expires is not None and expires <= datetime.now(timezone.utc)
+
+
+def _as_stored(name: str) -> str:
+    """A cookie name as the browser stores it. WSGI holds header text as latin-1, so a name werkzeug wrote
+    (or a browser sent) as UTF-8 bytes arrives mangled: ``suivi_é`` as ``suivi_Ã©``."""
+    try:
+        return name.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return name
 
 
 def filter_set_cookies(
@@ -53,7 +71,7 @@ def filter_set_cookies(
     allowed = set(always_allowed)
     keep: list[str] = []
     for header in headers:
-        name = header.split("=", 1)[0].strip()
+        name = _as_stored(header.split("=", 1)[0].strip())
         if name in allowed or _is_deletion(header):
             keep.append(header)
             continue
@@ -96,7 +114,7 @@ def expire_withdrawn(
     expired: list[str] = []
     for purpose in withdrawn:
         for decl in purpose.cookies:
-            names = [name for name in request_cookies if decl.matches(name)]
+            names = [_as_stored(name) for name in request_cookies if decl.matches(_as_stored(name))]
             if not names and decl.path != "/" and not _GLOB.search(decl.pattern):
                 names = [decl.pattern]
             for name in names:

@@ -5,7 +5,8 @@ account's latest record (found by the member's ``get_id()``) and this device's c
 account choice is copied onto the device, a newer device choice is recorded for the account. Only the
 *decisions* travel: the device keeps its own subject id, so a member's history and records never reach a
 shared device. At sign-out (``user_logged_out``) the device becomes a new visitor: its consent cookie is
-expired and the banner asks the next person again.
+expired and the banner asks the next person again; so it does when a member signs in over another member
+who never signed out.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .components import components
 from .context import consent_state, forget_visitor, record_change
 from .recording import checked_user_id
 from .state import ConsentState, Decision, new_id
-from .store import ConsentRecord
+from .store import ConsentRecord, ConsentStore
 
 
 def decisions_of(record: ConsentRecord, device: ConsentState) -> ConsentState:
@@ -45,8 +46,15 @@ def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
     """At sign-in the newer of the account's latest record and this device's cookie wins, on both."""
     if "consent" not in sender.extensions:
         return
+    store = components(sender).store
+    user_id = checked_user_id(str(user.get_id())) or ""
     device = consent_state()
-    latest = components(sender).store.latest_for_user(checked_user_id(str(user.get_id())) or "")
+    if held_by_another_member(device, store, user_id):
+        # Flask-Login signs a member in over another without signing that one out: the device's decisions
+        # are the other member's, so it first becomes a new visitor, as at sign-out.
+        forget_visitor()
+        device = consent_state()
+    latest = store.latest_for_user(user_id)
     device_decided = bool(device.current_decisions())
     if latest is None:
         if device_decided:  # the account's first record: this device's choice
@@ -67,6 +75,15 @@ def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
     elif not (account.same_decisions(device) and account.decided_policy == device.decided_policy):
         record_change(_blank(device), replace(device, record_id=new_id(16), method="login_merge"),
                       method="login_merge")
+
+
+def held_by_another_member(device: ConsentState, store: ConsentStore, user_id: str) -> bool:
+    """True when the device's decisions were last recorded for a member other than ``user_id`` (its last
+    record names who was signed in when it was made)."""
+    if device.record_id is None:
+        return False
+    record = store.get(device.record_id)
+    return record is not None and record.user_id is not None and record.user_id != user_id
 
 
 def forget_on_logout(sender: Flask, user: Any, **_: Any) -> None:

@@ -28,6 +28,7 @@ log = logging.getLogger("flask_consent")
 IP_HASH_KEY_NAME = "consent-ip-hash.key"
 #: The log's ``user_id`` column holds this many characters; a longer id is stored as its hash.
 MAX_USER_ID = 128
+_HASHED = "sha256:"
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class RequestFacts:
     """What a record needs to know about the request that made the change."""
 
     locale: str
+    #: The signed-in member's id as the app gives it (``get_id()``); the record holds ``checked_user_id`` of it.
     user_id: str | None
     remote_addr: str | None
     user_agent: str | None
@@ -94,10 +96,14 @@ class IpHasher:
 
 
 def checked_user_id(user_id: str | None) -> str | None:
-    """``user_id`` as the log stores it: as it is when it fits the column, else ``sha256:<hex>``."""
-    if user_id is None or len(user_id) <= MAX_USER_ID:
+    """``user_id`` as the log stores it: as it is when it fits the column, else ``sha256:<hex>``.
+
+    An id that itself starts with ``sha256:`` is hashed too, so no member's id can equal the stored form of
+    another's long one.
+    """
+    if user_id is None or (len(user_id) <= MAX_USER_ID and not user_id.startswith(_HASHED)):
         return user_id
-    return "sha256:" + hashlib.sha256(user_id.encode("utf-8", "replace")).hexdigest()
+    return _HASHED + hashlib.sha256(user_id.encode("utf-8", "replace")).hexdigest()
 
 
 class Recorder:

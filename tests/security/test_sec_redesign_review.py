@@ -1,0 +1,124 @@
+"""The defects found by reviewing the redesigned core, each reproduced, each refused (issue 16)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import pytest
+from conftest import build_app, choose, shop_purposes
+from core_util import records, set_cookie_headers, with_members
+from flask import make_response
+
+from flask_consent import Cookie, Purpose
+from flask_consent.recording import checked_user_id
+
+flask_login = pytest.importorskip("flask_login")
+
+
+def test_a_refused_cookie_is_blocked_whatever_expiry_it_also_carries(sqlite_url: str, tmp_path: Any) -> None:  # C6
+    """A browser keeps a cookie by its last valid ``Max-Age`` whatever its ``Expires`` says (RFC 6265 5.3):
+    an ``Expires`` in 1970 beside a positive ``Max-Age`` is no deletion, and neither is ``Max-Age=0`` followed
+    by another ``Max-Age``."""
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+
+    @app.get("/set")
+    def set_them() -> Any:
+        response = make_response("ok")
+        response.set_cookie("_shop_analytics", "id123", max_age=3600, expires=0)  # "session cookie" elsewhere
+        response.headers.add("Set-Cookie", "recs_seen=abc; Max-Age=0; Max-Age=86400; Path=/")
+        response.headers.add("Set-Cookie", "recs_a=1; Max-Age=x; Expires=Thu, 01 Jan 2099 00:00:00 GMT")
+        return response
+
+    @app.get("/delete")
+    def delete_them() -> Any:
+        response = make_response("ok")
+        response.delete_cookie("_shop_analytics")
+        response.headers.add("Set-Cookie", "recs_seen=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/")
+        response.headers.add("Set-Cookie", "recs_a=; Max-Age=86400; Max-Age=0; Path=/")
+        response.headers.add("Set-Cookie", "recs_b=; Max-Age=-1; Path=/")
+        return response
+
+    client = app.test_client()
+    assert set_cookie_headers(client.get("/set")) == []
+    assert client.get_cookie("_shop_analytics") is None and client.get_cookie("recs_seen") is None
+    kept = [h.split("=", 1)[0] for h in set_cookie_headers(client.get("/delete"))]
+    assert kept == ["_shop_analytics", "recs_seen", "recs_a", "recs_b"]  # real deletions still go through
+
+
+def test_a_declared_cookie_with_a_non_ascii_name_is_filtered(sqlite_url: str, tmp_path: Any) -> None:  # C6
+    """werkzeug sends a cookie name as UTF-8 bytes, which a WSGI header holds as latin-1 text: the filter reads
+    the name the browser will store, so ``suivi_é`` is matched to the purpose that declares it."""
+    purposes = [*shop_purposes(), Purpose("tracking", "Tracking", "Follows visits.", cookies=[Cookie("suivi_é")])]
+    app = build_app(sqlite_url, str(tmp_path / "i"), purposes, CONSENT_UNDECLARED_COOKIES="allow")
+
+    @app.get("/set")
+    def set_it() -> Any:
+        response = make_response("ok")
+        response.set_cookie("suivi_é", "visitor-42")
+        return response
+
+    client = app.test_client()
+    assert set_cookie_headers(client.get("/set")) == []
+    choose(client, "save", ("tracking",))
+    (header,) = set_cookie_headers(client.get("/set"))
+    assert header.encode("latin-1").decode("utf-8").startswith("suivi_é=visitor-42")
+    assert client.get_cookie("suivi_é") is not None
+    headers = [h.encode("latin-1").decode("utf-8") for h in set_cookie_headers(choose(client, "reject_all"))]
+    (expired,) = [h for h in headers if h.startswith("suivi_é=")]  # withdrawn: the browser's cookie goes too
+    assert expired.startswith("suivi_é=;") and "Max-Age=0" in expired
+    assert client.get_cookie("suivi_é") is None
+
+
+def test_a_member_signing_in_over_another_members_session_gets_none_of_their_choices(
+    db_url: str, tmp_path: Any
+) -> None:
+    """Flask-Login's ``login_user`` replaces a signed-in member without signing them out. The device's
+    decisions were that member's: they are neither recorded for the new member nor kept for them."""
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    shared = app.test_client()
+    shared.get("/login/7")
+    choose(shared, "accept_all")
+    (member_record,) = records(app)
+
+    shared.get("/login/8")  # no sign-out in between
+    assert [r for r in records(app) if r.user_id == "8"] == []
+    after = shared.get("/consent/state").get_json()
+    assert after["banner_due"] is True and after["granted"] == ["necessary"]
+    assert shared.get("/consent/history").get_json()["records"] == []
+    assert shared.get(f"/consent/receipt/{member_record.id}").status_code == 404
+
+    choose(shared, "reject_all")  # the new member's own choice is theirs, and member 7's record is untouched
+    assert [r.granted for r in records(app) if r.user_id == "8"] == [{"necessary": 1}]
+    assert [r for r in records(app) if r.user_id == "7"] == [member_record]
+
+
+def test_a_member_signing_in_again_keeps_their_own_choices(db_url: str, tmp_path: Any) -> None:
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    device = app.test_client()
+    device.get("/login/7")
+    choose(device, "save", ("analytics",))
+    device.get("/login/7")
+    assert device.get("/consent/state").get_json()["granted"] == ["necessary", "analytics"]
+    assert len(records(app)) == 1
+
+
+def test_a_member_id_shaped_like_a_hashed_one_never_matches_it(db_url: str, tmp_path: Any) -> None:
+    """Ids too long for the log's column are kept as ``sha256:<hex>``: a member whose id is literally that
+    text must not become the long-id member (their history, receipts and choices)."""
+    long_id = "v" * 200
+    lookalike = "sha256:" + hashlib.sha256(long_id.encode()).hexdigest()
+    assert checked_user_id(lookalike) != checked_user_id(long_id)
+    assert checked_user_id("42") == "42"  # ordinary ids are stored as they are
+
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    victim = app.test_client()
+    victim.get("/login/" + long_id)
+    choose(victim, "accept_all")
+    (victim_record,) = records(app)
+
+    attacker = app.test_client()
+    attacker.get("/login/" + lookalike)
+    assert attacker.get("/consent/state").get_json()["granted"] == ["necessary"]
+    assert attacker.get("/consent/history").get_json()["records"] == []
+    assert attacker.get(f"/consent/receipt/{victim_record.id}").status_code == 404
