@@ -11,6 +11,11 @@ by a member signed in by the remember cookie only (a new browser session: Flask-
 writes the session). Each is called ``--requests`` times per round in alternating blocks of 50 calls, and
 each side's fastest block counts (noise only ever adds time); each added cost is the median over rounds of
 (app - bare) per request.
+
+``--what-if-state-cache`` adds a fourth side for the team's decision on issue 16, not a feature: the same
+extension app, except that its decoded states are kept across requests per (cookie, GPC signal), which the
+redesign removed on purpose. It shows what such a cache would buy on this page; it is never shipped (a kept
+state also keeps its clock, so it could not see a decision expire).
 """
 
 from __future__ import annotations
@@ -73,6 +78,25 @@ def make(kind: str, instance: str) -> Flask:
     return app
 
 
+def keep_states(app: Flask) -> None:
+    """The experiment: ``app``'s states read once per (cookie, GPC signal) and kept (other apps unchanged)."""
+    from flask_consent import context, visitor
+
+    registry = app.extensions["consent"].registry
+    kept: dict[tuple[str | None, bool], Any] = {}
+    read = visitor.read_state
+
+    def read_kept(request: Any, settings: Any, reg: Any, codec: Any) -> Any:
+        if reg is not registry:
+            return read(request, settings, reg, codec)
+        key = (visitor.consent_cookie(request, settings), visitor.gpc_signal(request))
+        if key not in kept:
+            kept[key] = read(request, settings, reg, codec)
+        return kept[key]
+
+    vars(context)["read_state"] = read_kept  # what context.consent_state calls
+
+
 def remember_cookie(app: Flask) -> str:
     client = app.test_client()
     client.get("/login")
@@ -91,6 +115,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--what-if-state-cache", action="store_true",
+                        help="also time the extension with its decoded states kept across requests (experiment)")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="consent-peers-")
     bare, consent, login = make("bare", tmp), make("consent", tmp), make("login", tmp)
@@ -99,10 +125,14 @@ def main() -> None:
         "consent": (consent, environ_for("/", consent_cookie(consent))),
         "login": (login, environ_for("/", remember_cookie(login))),
     }
+    if args.what_if_state_cache:
+        cached = make("consent", tmp)
+        keep_states(cached)
+        sides["consent, states kept"] = (cached, environ_for("/", consent_cookie(cached)))
     assert b"consent-reopen" in call(*sides["consent"])
     for app, environ in sides.values():
         timed(app, environ, 200)  # warm caches, templates and lazy imports
-    added: dict[str, list[float]] = {"consent": [], "login": []}
+    added: dict[str, list[float]] = {name: [] for name in sides if name != "bare"}
     block = 50
     for r in range(args.rounds):
         # Each side's fastest block of the round: noise from the rest of the machine only ever adds time, and
@@ -120,6 +150,9 @@ def main() -> None:
     ratio = c / lg
     print(f"added per page: flask_consent {c:.1f} µs (decided visitor), Flask-Login {lg:.1f} µs (remembered member)")
     print(f"ratio {ratio:.3f} (≤ 0.25: {'yes' if ratio <= 0.25 else 'NO'})")
+    if "consent, states kept" in added:
+        kept = statistics.median(added["consent, states kept"])
+        print(f"experiment, decoded states kept across requests: {kept:.1f} µs, ratio {kept / lg:.3f}")
 
 
 if __name__ == "__main__":
