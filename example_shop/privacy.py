@@ -38,6 +38,7 @@ from .models import (
     SupportCase,
     User,
 )
+from .recommendations import browsing_of
 from .seller import sellers_of_order
 from .signins import KEEP as SIGNIN_KEEP
 from .signins import sign_ins_of
@@ -56,9 +57,11 @@ def _member_id() -> int | None:
 
 
 def _consent_records() -> list[dict[str, Any]]:
+    """This visitor's consent records: the member's own, and this device's made while nobody or this member
+    was signed in (another member's, on a device they left signed in, stay theirs)."""
     member = current_user.get_id() if current_user.is_authenticated else None
     records = _consent_ext().store.history(current_consent.subject_id, member)
-    return [r.to_dict() for r in records]
+    return [r.to_dict() for r in records if r.user_id in (None, member)]
 
 
 def method_in_words(method: str) -> str:
@@ -111,11 +114,9 @@ def collect_data() -> dict[str, Any]:
     """Everything the shop holds about this visitor (and member, when signed in)."""
     member = _member_id()
     subject = current_consent.subject_id
-    history_filter = [BrowsingEvent.subject_id == subject] if subject else []
     data: dict[str, Any] = {"generated_at": _iso(datetime.now(timezone.utc)), "consent_subject_id": subject}
     if member:
         user = current_user
-        history_filter.append(BrowsingEvent.user_id == member)
         data["profile"] = {"email": user.email, "name": user.name, "phone": user.phone, "address": user.address,
                            "created_at": _iso(user.created_at)}
         data["orders"] = [
@@ -148,8 +149,8 @@ def collect_data() -> dict[str, Any]:
                                  for q in requests_of(member)]
     data["browsing_history"] = [
         {"product": e.product.name, "viewed_at": _iso(e.viewed_at)}
-        for e in db.session.scalars(db.select(BrowsingEvent).where(db.or_(*history_filter)))
-    ] if history_filter else []
+        for e in db.session.scalars(db.select(BrowsingEvent).where(browsing_of(subject, member)))
+    ]
     data["analytics_page_views"] = [
         {"path": e.path, "at": _iso(e.created_at)}
         for e in db.session.scalars(db.select(AnalyticsEvent).where(analytics_of(member)))
@@ -181,7 +182,7 @@ def new_request() -> Response:
     return redirect(url_for("privacy.centre", _anchor="requests"), 303)
 
 
-def cancel_account(user: User) -> None:
+def cancel_account(user: User, subject: str | None) -> None:
     """Delete a member's personal data and anonymise what the shop must keep.
 
     Deleted: the account, reviews, favourites, browsing history, analytics page views (of this browser and of
@@ -190,14 +191,13 @@ def cancel_account(user: User) -> None:
     lines and totals (the shop's accounts), with consignee, address, phone and the link to the account
     cleared; and the consent records, which stay as proof of what was consented but lose the user id
     (``store.unlink_user``) - they keep only the random subject id of the device's consent cookie, which
-    names no one.
+    names no one. ``subject`` is that id as it was while the member was signed in (signing out gives the
+    device a new one).
     """
     uid, login_id = user.id, user.get_id()
-    subject = current_consent.subject_id
     for model in (Review, Favourite, PartnerShare, DataRequest, SupportCase, SignIn, Interest):
         db.session.execute(db.delete(model).where(model.user_id == uid))
-    who = [BrowsingEvent.user_id == uid] + ([BrowsingEvent.subject_id == subject] if subject else [])
-    db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
+    db.session.execute(db.delete(BrowsingEvent).where(browsing_of(subject, uid)))
     db.session.execute(db.delete(AnalyticsEvent).where(analytics_of(uid)))
     db.session.execute(db.update(Seller).where(Seller.user_id == uid).values(user_id=None))
     db.session.execute(
@@ -214,8 +214,9 @@ def cancel() -> tuple[str, int] | Response:
     form = CancelForm()
     user = cast(User, current_user._get_current_object())
     if form.validate_on_submit() and check_password_hash(user.password_hash, form.password.data or ""):
+        subject = current_consent.subject_id  # before signing out, which gives the device a new one
         logout_user()
-        cancel_account(user)
+        cancel_account(user, subject)
         session.clear()
         flash("Your account and personal data have been deleted.")
         response = redirect(url_for("shop.index"), 303)

@@ -10,6 +10,7 @@ from collections import Counter
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy import ColumnElement
 
 from flask_consent import current_consent
 
@@ -28,6 +29,21 @@ def bestsellers(limit: int = 8) -> list[Product]:
 
 def _member_id() -> int | None:
     return int(current_user.id) if current_user.is_authenticated else None
+
+
+def browsing_of(subject: str | None, member: int | None) -> ColumnElement[bool]:
+    """The product views of this visitor: the member's own on any device, and this device's (its consent
+    subject) made while nobody or this member was signed in. Another member's views on a shared device,
+    left signed in, stay theirs."""
+    who = []
+    if subject:
+        signed_in_as = BrowsingEvent.user_id.is_(None)
+        if member:
+            signed_in_as = db.or_(signed_in_as, BrowsingEvent.user_id == member)
+        who.append(db.and_(BrowsingEvent.subject_id == subject, signed_in_as))
+    if member:
+        who.append(BrowsingEvent.user_id == member)
+    return db.or_(db.false(), *who)
 
 
 def record_view(product: Product) -> bool:
@@ -59,10 +75,7 @@ def personalised(limit: int = 8) -> list[Product]:
     member = _member_id()
     weights: Counter[str] = Counter()
     bought: set[int] = set()
-    views = db.select(BrowsingEvent).where(
-        db.or_(BrowsingEvent.subject_id == subject, BrowsingEvent.user_id == member) if member
-        else BrowsingEvent.subject_id == subject
-    )
+    views = db.select(BrowsingEvent).where(browsing_of(subject, member))
     for event in db.session.scalars(views):
         weights[event.product.category] += 1
     if member and current_consent.granted("recommendations"):

@@ -26,9 +26,15 @@ _GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA
 
 
 def analytics_of(member: int | None) -> ColumnElement[bool]:
-    """The page views of this browser (its analytics cookie) and of the signed-in ``member`` on any device."""
+    """The page views of this visitor: the signed-in ``member``'s on any device, and this browser's (its
+    analytics cookie) made while nobody or this member was signed in."""
     visitor = request.cookies.get(ANALYTICS_COOKIE)
-    who = [AnalyticsEvent.visitor == visitor] if visitor else []
+    who = []
+    if visitor:
+        signed_in_as = AnalyticsEvent.user_id.is_(None)
+        if member:
+            signed_in_as = db.or_(signed_in_as, AnalyticsEvent.user_id == member)
+        who.append(db.and_(AnalyticsEvent.visitor == visitor, signed_in_as))
     if member:
         who.append(AnalyticsEvent.user_id == member)
     return db.or_(db.false(), *who)

@@ -14,24 +14,26 @@ from flask_consent.signals import consent_changed
 
 from .extensions import db
 from .models import AnalyticsEvent, BrowsingEvent, PartnerShare
+from .recommendations import browsing_of
 from .thirdparty import analytics_of
 
 
 def forget_withdrawn(sender: Flask, before: ConsentState, after: ConsentState, **_: Any) -> None:
-    """Delete the data a visitor collected under a purpose they just withdrew."""
-    withdrawn = {k for k in ("recommendations", "analytics", "third_party_sharing")
-                 if before.granted(k) and not after.granted(k)}
-    if not withdrawn:
+    """Delete the data collected under every purpose a recorded decision refuses.
+
+    Whatever came before: a withdrawal, a GPC opt-out of a stored grant, "Reject all" when the banner asks
+    again after a new policy or an expiry (the old grants no longer hold, yet what they collected is still
+    here), a refusal carried over to the account at sign-in. Nothing collected means nothing deleted.
+    """
+    refused = {k for k in ("recommendations", "analytics", "third_party_sharing") if not after.granted(k)}
+    if not refused:
         return
     member = int(current_user.id) if current_user.is_authenticated else None
-    if "recommendations" in withdrawn:
-        who = [BrowsingEvent.subject_id == after.subject_id]
-        if member:
-            who.append(BrowsingEvent.user_id == member)
-        db.session.execute(db.delete(BrowsingEvent).where(db.or_(*who)))
-    if "analytics" in withdrawn:
+    if "recommendations" in refused:
+        db.session.execute(db.delete(BrowsingEvent).where(browsing_of(after.subject_id, member)))
+    if "analytics" in refused:
         db.session.execute(db.delete(AnalyticsEvent).where(analytics_of(member)))
-    if "third_party_sharing" in withdrawn and member:
+    if "third_party_sharing" in refused and member:
         db.session.execute(db.delete(PartnerShare).where(PartnerShare.user_id == member))
     db.session.commit()
 

@@ -153,11 +153,11 @@ def record_change(
         return None
     r.state = r.changed = after
     r.forget = False  # a device that forgot its visitor earlier in this request gets this new cookie instead
-    # A stored grant counts even when a GPC signal already refuses it on this request: the signal
-    # withdrawing it must expire its cookies too.
+    # Any stored grant counts, even one that no longer holds (a new policy, an expiry) or that a GPC signal
+    # already refuses on this request: the browser may still hold its cookies, and this refusal must expire them.
     r.withdrawn = (*r.withdrawn, *(
         p for p in comps.registry.optional
-        if (d := before.current(p.key)) is not None and d.granted and not after.granted(p.key)
+        if (d := before.decisions.get(p.key)) is not None and d.granted and not after.granted(p.key)
     ))
     consent_changed.send(r.app, before=before, after=after, record=record)
     return record
