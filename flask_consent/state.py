@@ -241,7 +241,9 @@ class ConsentState:
                 new[key] = Decision(False, version)
             else:  # save / grant: the listed purposes are explicit grants, even over GPC
                 explicit = key in listed
-                new[key] = Decision(explicit, version, explicit and gpc_key)
+                d = self.current(key)
+                kept_override = d is not None and d.granted and d.gpc_override  # granted over GPC before: still is
+                new[key] = Decision(explicit, version, explicit and (gpc_key or kept_override))
         return self._with(new, method=method, now=now or self.now, record_id=record_id)
 
     def apply_gpc(self, *, now: datetime | None = None, record_id: str | None = None) -> ConsentState | None:

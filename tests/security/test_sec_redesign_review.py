@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 import pytest
@@ -122,3 +123,46 @@ def test_a_member_id_shaped_like_a_hashed_one_never_matches_it(db_url: str, tmp_
     assert attacker.get("/consent/state").get_json()["granted"] == ["necessary"]
     assert attacker.get("/consent/history").get_json()["records"] == []
     assert attacker.get(f"/consent/receipt/{victim_record.id}").status_code == 404
+
+
+GPC = {"Sec-GPC": "1"}
+
+
+@pytest.mark.parametrize("gpc_recorded", ["before sign-in", "at sign-in"])
+def test_signing_in_with_gpc_keeps_the_members_choices(db_url: str, tmp_path: Any, gpc_recorded: str) -> None:
+    """The refusals a GPC signal makes on its own are no choice of the member's: signing in on a device
+    whose only decisions they are adopts the account's choice, and the member's other purposes survive on
+    every device. The opt-out itself, once recorded for the member, follows them (the signal's purposes
+    only)."""
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    laptop = app.test_client()
+    laptop.get("/login/7")
+    choose(laptop, "save", ("recommendations", "analytics", "advertising"))
+    time.sleep(1.1)  # the cookie keeps whole seconds: the phone's GPC record is the newer one
+    phone = app.test_client()
+    if gpc_recorded == "before sign-in":
+        phone.get("/", headers=GPC)
+        time.sleep(1.1)
+    phone.get("/login/7", headers=GPC)
+    state = phone.get("/consent/state", headers=GPC).get_json()
+    assert state["granted"] == ["necessary", "recommendations", "analytics"] and state["banner_due"] is False
+
+    other = app.test_client()  # the GPC opt-out, recorded for the member, follows them; nothing else changes
+    other.get("/login/7")
+    state = other.get("/consent/state").get_json()
+    assert state["granted"] == ["necessary", "recommendations", "analytics"] and state["banner_due"] is False
+
+
+def test_saving_the_same_choice_without_gpc_keeps_a_grant_given_over_it(sqlite_url: str, tmp_path: Any) -> None:
+    """An explicit grant made while the signal was on is honoured over it; saving the same ticks again on a
+    request without the signal changes nothing (no record) and the grant still holds when the signal is back."""
+    app = build_app(sqlite_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None)
+    client = app.test_client()
+    token = client.get("/consent/state", headers=GPC).get_json()["csrf_token"]
+    client.post("/consent", data={"csrf_token": token, "action": "save", "purposes": ["advertising"]}, headers=GPC)
+    assert "advertising" in client.get("/consent/state", headers=GPC).get_json()["granted"]
+    count = len(records(app))
+    choose(client, "save", ("advertising",))
+    assert len(records(app)) == count
+    assert "advertising" in client.get("/consent/state", headers=GPC).get_json()["granted"]
+    assert len(records(app)) == count
