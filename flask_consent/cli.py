@@ -113,10 +113,12 @@ class UTCDate(click.ParamType):  # type: ignore[type-arg]
             return value
         try:
             parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+            return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
         except ValueError:
             self.fail(f"{value!r} is not a date; use YYYY-MM-DD or an ISO 8601 time like 2026-11-01T08:00Z.",
                       param, ctx)
-        return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+        except OverflowError:  # a time zone that moves the time past year 9999 or before year 1
+            self.fail(f"{value!r} is out of range: use a date between years 1 and 9999 in UTC.", param, ctx)
 
 
 DATE = UTCDate()

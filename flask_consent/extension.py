@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Flask, current_app, request_finished
@@ -187,12 +187,22 @@ def check_views(app: Flask) -> None:
     """Fail fast on ``@consent_required`` with a purpose key this app does not declare."""
     registry = components(app).registry
     for endpoint, view in app.view_functions.items():
-        for key in getattr(view, "__consent_purposes__", ()):
+        for key in _purpose_keys(view):
             if key not in registry:
                 raise ConfigurationError(
                     f"View {endpoint!r} uses @consent_required({key!r}) but no purpose {key!r} is declared. "
                     f"Known purposes: {', '.join(registry)}. Add Purpose({key!r}, ...) or fix the key."
                 )
+
+
+def _purpose_keys(view: Any) -> Iterator[str]:
+    """The purposes ``@consent_required`` names on a view function, or on the methods of a class-based view
+    (``View.as_view``: its ``dispatch_request``, or a ``MethodView``'s ``get``, ``post``, ...)."""
+    yield from getattr(view, "__consent_purposes__", ())
+    view_class = getattr(view, "view_class", None)
+    if view_class is not None:
+        for name in ("dispatch_request", *(m.lower() for m in view_class.methods or ())):
+            yield from getattr(getattr(view_class, name, None), "__consent_purposes__", ())
 
 
 def _refuse_to_serve() -> None:

@@ -250,7 +250,9 @@ def select_locale(selector: Callable[[], str | None] | None = None) -> str:
                 return found
     # The visitor's languages in order of preference; the first one we speak wins (werkzeug's best_match
     # would rank by our list instead and read "zh-Hant-HK" as Simplified Chinese).
-    for tag, _quality in request.accept_languages:
+    for tag, quality in request.accept_languages:
+        if quality <= 0:  # "q=0": the visitor does not want this language
+            continue
         found = normalise(tag, added)
         if found:
             return found

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Engine
 
+from .exc import ConfigurationError
 from .state import new_id
 
 #: How a decision was given.
@@ -157,6 +158,26 @@ class ConsentStore(Protocol):
     def get(self, record_id: str) -> ConsentRecord | None: ...
 
 
+def check_database_url(url: str) -> None:
+    """Fail at start-up, with the fix, on a URL SQLAlchemy cannot read or whose database driver is missing
+    (the engine itself is made on first use, which would be a visitor's request)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise ConfigurationError(
+            "CONSENT_DATABASE_URL is not a database URL SQLAlchemy can read; use e.g. sqlite:////path/consent.db "
+            "or postgresql+psycopg://user:password@host/database."
+        ) from None
+    try:
+        parsed.get_dialect().import_dbapi()
+    except (ImportError, sa.exc.NoSuchModuleError) as exc:
+        raise ConfigurationError(
+            f"CONSENT_DATABASE_URL names the database driver {parsed.drivername!r}, which cannot be loaded ({exc}): "
+            "install it (e.g. pip install psycopg for postgresql+psycopg, pymysql for mysql+pymysql) or name an "
+            "installed one in the URL."
+        ) from None
+
+
 class SQLStore:
     """A :class:`ConsentStore` on SQLAlchemy Core. The engine is created on first use, never on page views.
 
@@ -176,6 +197,8 @@ class SQLStore:
             raise TypeError(f"engine options {sorted(engine_options)} apply to a URL, not to a given engine")
         #: The database URL (of the given engine, with its password, when ``engine=`` was given).
         self.url: str = engine.url.render_as_string(hide_password=False) if engine is not None else str(url)
+        if engine is None:
+            check_database_url(self.url)
         #: Create the table (``init_db``) the first time the engine is used, when it is missing.
         self.create_tables = create_tables
         self._engine_options = engine_options

@@ -257,6 +257,8 @@ def test_export_shows_a_progress_bar_when_asked(seeded: Flask, tmp_path: Any) ->
     [
         (["--format", "xlsx"], "'xlsx' is not one of 'jsonl', 'csv'"),
         (["--since", "2026-02-30"], "is not a date"),
+        (["--since", "9999-12-31T23:00-05:00"], "is out of range"),  # past year 9999 in UTC
+        (["--until", "0001-01-01T00:30+01:00"], "is out of range"),
         (["-o", "/nonexistent-dir/out.jsonl"], "No such file or directory"),
         (["--batch-size", "0"], "0 is not in the range"),
     ],

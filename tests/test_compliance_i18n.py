@@ -150,3 +150,9 @@ def test_flask_babel_locale_selector_is_used(sqlite_url, tmp_path):
     Babel(app, locale_selector=lambda: "zh_Hant_HK")
     html = app.test_client().get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert strings("zh-HK")["accept_all"] in html and 'lang="zh-HK"' in html
+
+
+def test_a_language_the_visitor_refuses_with_q0_is_never_chosen(client):
+    state = client.get("/consent/state", headers={"Accept-Language": "zh-CN;q=0, en;q=0.5"}).get_json()
+    assert state["locale"] == "en"
+    assert client.get("/consent/state", headers={"Accept-Language": "zh-HK;q=0"}).get_json()["locale"] == "en"

@@ -76,6 +76,34 @@ def test_unknown_key_in_view_added_after_init_fails_before_any_request_is_served
         app.test_client().get("/")
 
 
+def test_unknown_key_on_a_method_views_method_fails_at_start_up(tmp_path):
+    from flask.views import MethodView
+
+    app = _app(tmp_path)
+
+    class Nearby(MethodView):
+        @consent_required("locaton")
+        def get(self) -> str:
+            return "x"
+
+    app.add_url_rule("/nearby", view_func=Nearby.as_view("nearby"))
+    with pytest.raises(ConfigurationError, match="'locaton'"):
+        Consent(app, purposes=[Purpose("location")])
+
+
+@pytest.mark.parametrize(("url", "fix"), [
+    ("not a url", "use e.g. sqlite:////path/consent.db"),
+    ("mysql://shop@127.0.0.1/shop", "pip install"),  # the default MySQL driver (mysqlclient) is not installed
+    ("nosuchdb://x", "install it"),
+])
+def test_a_database_url_that_cannot_work_fails_at_start_up_with_the_fix(tmp_path, url, fix):
+    app = _app(tmp_path)
+    app.config["CONSENT_DATABASE_URL"] = url
+    with pytest.raises(ConfigurationError, match="CONSENT_DATABASE_URL") as info:
+        Consent(app, purposes=[Purpose("location")])
+    assert fix in str(info.value)
+
+
 def test_necessary_purpose_always_exists_and_is_granted(client):
     registry = client.application.extensions["consent"].registry
     assert "necessary" in registry and registry["necessary"].required
