@@ -249,6 +249,11 @@ class SQLStore:
 
         return engine
 
+    def close(self) -> None:
+        """Dispose of the engine this store made (an engine given to it is the app's, and stays)."""
+        if self._engine is not None and self._given_engine is None:
+            self._engine.dispose()
+
     def init_db(self) -> None:
         """Create the table and indexes if they do not exist."""
         metadata.create_all(self.engine)

@@ -110,10 +110,40 @@ def test_clean_shop_is_clean(clean: Flask, consent_audit: Audit) -> None:
     assert report.paths == ["/", "/logout", "/export"]
 
 
-def test_gpc_first_page_may_write_its_one_gpc_record(clean: Flask, consent_audit: Audit) -> None:
+def test_the_audit_never_writes_to_the_apps_consent_log_nor_replays_its_spool(
+    clean: Flask, consent_audit: Audit
+) -> None:
+    """The audit's "Reject all" and GPC refusals are nobody's consent: they go to a throw-away log (where the
+    GPC visitor's one record is allowed, see below), and records the app's spool keeps stay there."""
+    from flask_consent.state import undecided
+
+    comps = clean.extensions["consent"]
+    with clean.test_request_context("/"):
+        waiting = undecided(comps.registry, "1", comps.settings.max_age).apply(
+            "reject_all", method="banner_reject_all", record_id="spooledrecord001")
+        comps.spool.append(_record_of(waiting))
+    store = comps.store
     consent_audit(clean).assert_clean()
-    methods = [r.method for r in clean.extensions["consent"].store.iter_records()]
-    assert methods.count("gpc") == 1, methods
+    assert comps.store is store and list(store.iter_records()) == []
+    assert [r.id for r in comps.spool.records()] == ["spooledrecord001"]
+    result = clean.test_cli_runner().invoke(args=["consent", "scan"])
+    assert result.exit_code == 0 and list(store.iter_records()) == []
+
+
+def _record_of(state: Any) -> Any:
+    from flask_consent.records import make_record
+
+    return make_record(state, record_id=state.record_id, previous_id=None, method="banner_reject_all",
+                       banner_hash="0" * 64, locale="en", user_id=None, ip_hash_value=None, ua="Chrome",
+                       now=state.now)
+
+
+def test_a_path_the_caller_names_that_answers_404_is_a_problem(clean: Flask, consent_audit: Audit) -> None:
+    problems = consent_audit(clean, paths=["/no-such-page"]).problems
+    assert problems == ["GET /no-such-page (first visit): answered 404: no page there, so nothing was audited; "
+                        "check the path"]
+    result = clean.test_cli_runner().invoke(args=["consent", "scan", "/no-such-page"])
+    assert result.exit_code == 1 and "answered 404" in result.stdout
 
 
 def test_statements_beyond_the_one_gpc_record_are_problems() -> None:

@@ -24,7 +24,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Response as PlaywrightResponse
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from .client import JSON, REJECT_ALL, audit_paths, consent_prefix
+from .client import JSON, REJECT_ALL, audit_paths, consent_prefix, scratch_log
 from .cookies import Registry, cookie_problem, granted_keys, own_cookies, registry_of, set_cookie_names
 from .report import VISITORS, AuditReport
 
@@ -174,7 +174,7 @@ def run_browser_audit(app: Flask, paths: Iterable[str] | None = None, browser: B
     and closed again.
     """
     report = AuditReport(paths=audit_paths(app, paths), browser=True)
-    with serve(app) as base:
+    with scratch_log(app), serve(app) as base:
         if browser is not None:
             for visitor in VISITORS:
                 _walk(browser, visitor, base, report.paths, app, report)

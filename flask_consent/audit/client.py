@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import event
 from werkzeug.test import TestResponse
 
+from ..spool import Spool
+from ..store import SQLStore
 from .cookies import cookie_problem, granted_keys, own_cookies, registry_of, set_cookie_names
 from .markup import PageMarkup, markup_problems, read_page
 from .report import VISITORS, AuditReport
@@ -25,6 +28,25 @@ JSON = {"Accept": "application/json"}
 def consent_prefix(app: Flask) -> str:
     """Where the extension's own endpoints live (``/consent`` by the HTTP contract)."""
     return str(app.config.get("CONSENT_URL_PREFIX", "/consent")).rstrip("/")
+
+
+@contextmanager
+def scratch_log(app: Flask) -> Iterator[None]:
+    """While the audit runs, the app records consent in an empty log and spool of a temporary folder.
+
+    The audit's own choices ("Reject all", the refusals of the GPC signal) are nobody's consent: they must
+    never reach the app's consent log, which is evidence, nor replay its outage spool into a throw-away one.
+    """
+    recorder = app.extensions["consent"].recorder
+    real = recorder.store, recorder.spool
+    with tempfile.TemporaryDirectory(prefix="consent-audit-") as folder:
+        scratch = SQLStore(f"sqlite:///{folder}/consent.db")
+        recorder.store, recorder.spool = scratch, Spool(folder)
+        try:
+            yield
+        finally:
+            recorder.store, recorder.spool = real
+            scratch.close()
 
 
 def audit_paths(app: Flask, paths: Iterable[str] | None = None) -> list[str]:
@@ -106,7 +128,8 @@ def _statement_problem(statements: list[str], may_record_gpc: bool, may_read: bo
 
 
 def _view(client: FlaskClient, visitor: str, path: str, log: StatementLog, may_record_gpc: bool,
-          may_read: bool, ignore: frozenset[str], report: AuditReport) -> PageView:
+          may_read: bool, ignore: frozenset[str], report: AuditReport, missing_is_a_problem: bool = False,
+          ) -> PageView:
     view = PageView(path)
     with log.page_view() as statements:
         try:
@@ -119,6 +142,8 @@ def _view(client: FlaskClient, visitor: str, path: str, log: StatementLog, may_r
         report.add(visitor, path, problem)
     if response.status_code >= 500:
         report.add(visitor, path, f"answered {response.status_code}")
+    if response.status_code == 404 and missing_is_a_problem:  # a path the caller named, so nothing was audited
+        report.add(visitor, path, "answered 404: no page there, so nothing was audited; check the path")
     view.cookies = list(set_cookie_names(response.headers.getlist("Set-Cookie"), ignore))
     if response.status_code == 200 and response.mimetype == "text/html":
         view.markup = read_page(response.get_data(as_text=True), response.request.host.split(":")[0])
@@ -151,7 +176,8 @@ def run_audit(app: Flask, paths: Iterable[str] | None = None, *, reads_log: Iter
     """
     # Flask reuses an app context already pushed for this app (``flask`` commands, a test's fixture), so
     # every request would share one ``g``; an empty context gives each request its own, as in production.
-    return contextvars.Context().run(_run_audit, app, paths, frozenset(reads_log))
+    with scratch_log(app):
+        return contextvars.Context().run(_run_audit, app, paths, frozenset(reads_log))
 
 
 def _run_audit(app: Flask, paths: Iterable[str] | None, reads_log: frozenset[str]) -> AuditReport:
@@ -159,6 +185,7 @@ def _run_audit(app: Flask, paths: Iterable[str] | None, reads_log: frozenset[str
     prefix = consent_prefix(app)
     ignore = own_cookies(app)
     report = AuditReport(paths=audit_paths(app, paths))
+    given = frozenset(paths or ())
     log = StatementLog(app)
     with log.listening():
         for visitor in VISITORS:
@@ -173,7 +200,8 @@ def _run_audit(app: Flask, paths: Iterable[str] | None, reads_log: frozenset[str
                 _reject_all(shared, prefix, report)
             views = [
                 _view(shared or app.test_client(), visitor, path, log, visitor == "gpc" and i == 0,
-                      path in reads_log, ignore, report)
+                      path in reads_log, ignore, report,
+                      missing_is_a_problem=path in given and visitor == "first_visit")
                 for i, path in enumerate(report.paths)
             ]
             granted = granted_keys(_state(shared or app.test_client(), prefix))
