@@ -16,6 +16,9 @@ Scope = Literal["all", "due"]
 ACTIONS: tuple[str, ...] = ("accept_all", "reject_all", "save", "grant")
 SCOPES: tuple[str, ...] = ("all", "due")
 
+#: How a visitor answers the banner's question (``views.method_for``), as the cookie keeps its last change.
+ANSWER_METHODS = frozenset({"banner_accept_all", "banner_reject_all", "banner_custom", "preferences"})
+
 #: Why the banner is shown: nothing decided yet, the policy changed, a purpose changed, or time ran out.
 Reason = Literal["first_visit", "policy_changed", "purpose_changed", "expired"]
 
@@ -157,7 +160,7 @@ class ConsentState:
         signal made, or a just-in-time grant (a prompt grants one purpose and decides nothing else), leaves a
         visitor who has never seen the banner's question: they get the first-visit text. A due purpose is
         "changed" when the visitor decided an older version of it, or when they had answered the banner (a
-        refusal only the banner or preferences make) before it was added.
+        refusal only the banner or preferences make, or a last change made there) before it was added.
         """
         due = self.due()
         if not due:
@@ -173,7 +176,8 @@ class ConsentState:
             return "expired"
         if self.policy_changed:
             return "policy_changed"
-        if any(p.key in self.decisions for p in due) or not all(d.granted for d in answers.values()):
+        answered_banner = self.method in ANSWER_METHODS or not all(d.granted for d in answers.values())
+        if answered_banner or any(p.key in self.decisions for p in due):
             return "purpose_changed"
         return "first_visit"
 

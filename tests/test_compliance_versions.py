@@ -106,11 +106,13 @@ def test_answering_the_re_ask_renews_every_decision(client, app):  # C13
     assert records(app)[-1].denied == {k: 1 for k in OPTIONAL}
 
 
-def test_a_purpose_added_later_is_asked_with_a_reason(make_app):  # C13
+@pytest.mark.parametrize("answer", ["reject_all", "accept_all"])
+def test_a_purpose_added_later_is_asked_with_a_reason(make_app, answer):  # C13
+    """Whoever answered the banner, with refusals or with "Accept all", is told what changed."""
     from flask_consent import Purpose
 
     first = make_app().test_client()
-    choose(first, "reject_all")
+    choose(first, answer, scope="due")
     app = make_app(purposes=[*shop_purposes(), Purpose("social_embeds", "Social embeds", "Live players.")])
     client = app.test_client()
     client.set_cookie("consent", cookie_of(first))
