@@ -19,13 +19,15 @@ from .thirdparty import analytics_of
 
 
 def forget_withdrawn(sender: Flask, before: ConsentState, after: ConsentState, **_: Any) -> None:
-    """Delete the data collected under every purpose a recorded decision refuses.
+    """Delete the data collected under every purpose the recorded decision refuses.
 
     Whatever came before: a withdrawal, a GPC opt-out of a stored grant, "Reject all" when the banner asks
     again after a new policy or an expiry (the old grants no longer hold, yet what they collected is still
-    here), a refusal carried over to the account at sign-in. Nothing collected means nothing deleted.
+    here), a refusal carried over to the account at sign-in. A purpose merely not decided (a grant that
+    lapsed and was not answered again yet) is no refusal: its data stays, unused, until the visitor answers.
     """
-    refused = {k for k in ("recommendations", "analytics", "third_party_sharing") if not after.granted(k)}
+    refused = {k for k in ("recommendations", "analytics", "third_party_sharing")
+               if (d := after.current(k)) is not None and not d.granted}
     if not refused:
         return
     member = int(current_user.id) if current_user.is_authenticated else None

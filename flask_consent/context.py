@@ -36,6 +36,8 @@ class RequestConsent:
         self.app = app
         self.comps: Components = components(app)
         self.request = request
+        #: The visitor's state as their cookie holds it, before anything this request changed.
+        self.read: ConsentState | None = None
         #: The visitor's state as of now in this request (after any change made during it).
         self.state: ConsentState | None = None
         #: The state a change made during this request: the response sets it as the new cookie.
@@ -86,10 +88,19 @@ def consent_state(r: RequestConsent | None = None) -> ConsentState:
     r.touched = True
     if r.state is None:
         comps = r.comps
-        r.state = read_state(r.request, comps.settings, comps.registry, comps.codec)
+        r.state = cookie_state(r)
         if r.state.gpc:
             honour_gpc(r, comps)
     return r.state
+
+
+def cookie_state(r: RequestConsent) -> ConsentState:
+    """The visitor's state as their cookie holds it (read once per request), before anything this request
+    changed: before a GPC signal's refusals are recorded, before a choice."""
+    if r.read is None:
+        comps = r.comps
+        r.read = read_state(r.request, comps.settings, comps.registry, comps.codec)
+    return r.read
 
 
 #: The consent state of the current request (a :class:`ConsentState`).
@@ -167,7 +178,8 @@ def forget_visitor() -> None:
     """Make this device a new visitor (after sign-out): its consent cookie goes, the banner asks again."""
     r = request_consent()
     comps = r.comps
-    before = consent_state(r)
+    before = r.state or cookie_state(r)  # a device being forgotten never records a GPC refusal first
+    r.touched = True
     r.forget = True
     r.changed = None
     # The member's purposes go with their choice: their cookies (browsing history, say) leave the device too.

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask
 
 from .components import components
-from .context import consent_state, forget_visitor, record_change
+from .context import consent_state, cookie_state, forget_visitor, record_change, request_consent
 from .recording import checked_user_id
 from .state import ConsentState, Decision, new_id
 from .store import ConsentRecord, ConsentStore
@@ -48,18 +48,19 @@ def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
         return
     store = components(sender).store
     user_id = checked_user_id(str(user.get_id())) or ""
-    # Looked up before the device's state is read: reading it may honour a GPC signal, whose record would
-    # already carry this member's id.
+    # Both looked up before the device's state is read for this request: reading it honours a GPC signal,
+    # whose record would already carry this member's id.
     latest = store.latest_for_user(user_id)
-    device = consent_state()
-    if held_by_another_member(device, store, user_id):
+    if held_by_another_member(cookie_state(request_consent()), store, user_id):
         # Flask-Login signs a member in over another without signing that one out: the device's decisions
         # are the other member's, so it first becomes a new visitor, as at sign-out.
         forget_visitor()
-        device = consent_state()
-    # Refusals a GPC signal made on its own are no choice of the member's: they never outrank the account's
-    # decisions (the signal still refuses its purposes on every request).
-    device_decided = bool(device.current_decisions()) and device.method != "gpc"
+    device = consent_state()
+    # Refusals of the GPC signal's purposes are no choice to set against the account's: the signal makes them
+    # on its own (and makes them again on this device whatever the account holds).
+    device_decided = any(
+        d.granted or k not in device.registry.gpc_keys for k, d in device.current_decisions().items()
+    )
     if latest is None:
         if device_decided:  # the account's first record: this device's choice
             record_change(_blank(device), replace(device, record_id=new_id(16), method="login_merge"),

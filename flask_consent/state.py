@@ -266,7 +266,8 @@ class ConsentState:
         if not pending:
             return None
         new = {k: Decision(False, self.registry.versions[k]) for k in pending}
-        return self._with(new, method="gpc", now=now or self.now, record_id=record_id)
+        # The cookie keeps how the visitor last answered (the record says "gpc"): the signal answers nothing.
+        return self._with(new, method=self.method or "gpc", now=now or self.now, record_id=record_id)
 
     def adopt(self, other: ConsentState, *, method: str, record_id: str | None = None) -> ConsentState:
         """This device's state taking the decisions of ``other`` (a member's, at sign-in).

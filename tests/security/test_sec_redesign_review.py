@@ -166,3 +166,49 @@ def test_saving_the_same_choice_without_gpc_keeps_a_grant_given_over_it(sqlite_u
     assert len(records(app)) == count
     assert "advertising" in client.get("/consent/state", headers=GPC).get_json()["granted"]
     assert len(records(app)) == count
+
+
+def test_a_member_signing_in_over_another_with_gpc_on_gets_none_of_their_choices(
+    db_url: str, tmp_path: Any
+) -> None:
+    """The GPC signal is honoured after the device is checked: its record never carries the previous
+    member's choices under the new member's id."""
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    shared = app.test_client()
+    shared.get("/login/7")
+    choose(shared, "save", ("recommendations", "analytics", "location", "advertising"))
+    shared.get("/login/8", headers=GPC)
+    assert shared.get("/consent/state", headers=GPC).get_json()["granted"] == ["necessary"]
+    assert all(set(r.granted) == {"necessary"} for r in records(app) if r.user_id == "8")
+    other = app.test_client()
+    other.get("/login/8")
+    assert other.get("/consent/state").get_json()["granted"] == ["necessary"]
+
+
+def test_a_newer_choice_on_the_device_still_wins_when_signing_in_with_gpc(db_url: str, tmp_path: Any) -> None:
+    app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    laptop = app.test_client()
+    laptop.get("/login/7")
+    choose(laptop, "save", ("analytics",))
+    time.sleep(1.1)  # the cookie keeps whole seconds: the phone's choice is the newer one
+    phone = app.test_client()
+    choose(phone, "accept_all")
+    time.sleep(1.1)
+    phone.get("/login/7", headers=GPC)
+    assert phone.get("/consent/state", headers=GPC).get_json()["granted"] == [
+        "necessary", "recommendations", "location", "analytics"]
+
+
+def test_a_gpc_record_after_accept_all_still_counts_as_having_answered_the_banner(
+    sqlite_url: str, tmp_path: Any
+) -> None:
+    first = build_app(sqlite_url, str(tmp_path / "a"), CONSENT_RATE_LIMIT=None)
+    client = first.test_client()
+    choose(client, "accept_all", scope="due")
+    client.get("/", headers=GPC)  # the signal's refusals are recorded
+    later = build_app(sqlite_url, str(tmp_path / "b"),
+                      [*shop_purposes(), Purpose("social_embeds", "Social embeds", "Live players.")])
+    again = later.test_client()
+    again.set_cookie("consent", client.get_cookie("consent").value)  # type: ignore[union-attr]
+    state = again.get("/consent/state").get_json()
+    assert state["due"] == ["social_embeds"] and state["reason"] == "purpose_changed"

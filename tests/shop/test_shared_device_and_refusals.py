@@ -111,3 +111,22 @@ def test_cancelling_an_account_deletes_the_browsing_of_this_device_before_sign_i
                                              "password": "correct horse battery", "confirm": "y"})
     assert r.status_code == 303
     assert _count(shop, BrowsingEvent) == 0
+
+
+def test_a_grant_that_lapsed_is_no_refusal_its_data_stays_until_the_visitor_answers(
+    shop: Flask, make_shop: Any
+) -> None:
+    """After a new policy the old grant no longer holds, but nothing was refused: a GPC page view (which
+    refuses only its own purposes) deletes no browsing history, and accepting again finds it still there."""
+    visitor = shop.test_client()
+    decide(visitor, "accept_all")
+    visitor.get("/product/pearl-cream")
+    visitor.get("/product/silk-eye-mask")
+    new_policy = make_shop(CONSENT_POLICY_VERSION="2099-01")
+    again = new_policy.test_client()
+    for cookie in visitor._cookies.values():  # type: ignore[attr-defined]
+        again.set_cookie(cookie.key, cookie.value, domain=cookie.domain, path=cookie.path)
+    again.get("/", headers={"Sec-GPC": "1"})
+    assert _count(new_policy, BrowsingEvent) == 2
+    decide(again, "accept_all", scope="due")
+    assert _count(new_policy, BrowsingEvent) == 2
