@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask import Flask, current_app, request_finished
+from jinja2 import TemplateNotFound
 from markupsafe import Markup
 from werkzeug.wrappers import Response
 
@@ -195,6 +196,21 @@ def check_views(app: Flask) -> None:
                 )
 
 
+def check_base_template(app: Flask) -> None:
+    """Fail fast when ``CONSENT_BASE_TEMPLATE`` names a template the app cannot load (checked on the first
+    request: a blueprint registered after the extension may bring it)."""
+    name = components(app).settings.base_template
+    if name is None:
+        return
+    try:
+        app.jinja_env.get_template(name)
+    except TemplateNotFound:
+        raise ConfigurationError(
+            f"CONSENT_BASE_TEMPLATE is {name!r}, a template this app cannot find: fix the name or add the template "
+            "(it must fill the blocks 'title' and 'content'), or set it to None for the extension's own layout."
+        ) from None
+
+
 def _purpose_keys(view: Any) -> Iterator[str]:
     """The purposes ``@consent_required`` names on a view function, or on the methods of a class-based view
     (``View.as_view``: its ``dispatch_request``, or a ``MethodView``'s ``get``, ``post``, ...)."""
@@ -214,6 +230,7 @@ def _first_request() -> None:
     """Checks that need the app fully set up, once, on its first request; then the hook takes itself off."""
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     check_views(app)
+    check_base_template(app)
     _exempt_from_csrfprotect(app)
     hooks = app.before_request_funcs.get(None)
     if hooks is not None:  # a new list: Flask may be iterating over the old one right now

@@ -16,8 +16,11 @@ from collections.abc import Callable
 
 from flask import request
 from limits import parse
+from limits.errors import ConfigurationError as LimitsConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+from .exc import ConfigurationError
 
 log = logging.getLogger("flask_consent")
 
@@ -32,7 +35,13 @@ class RateLimit:
 
     def __init__(self, rate: str, storage_uri: str, key: Callable[[], str] | None = None):
         self.item = parse(rate)
-        self.storage = storage_from_string(storage_uri)
+        try:
+            self.storage = storage_from_string(storage_uri)
+        except LimitsConfigurationError as exc:
+            raise ConfigurationError(
+                f"CONSENT_RATE_LIMIT_STORAGE_URI is {storage_uri!r}, which the limits library cannot use ({exc}): use "
+                "memory:// or e.g. redis://host:6379 (pip install 'flask-consent-log[redis]')."
+            ) from None
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.key = key or remote_address
 

@@ -7,15 +7,17 @@ settings from the result. A developer mistake raises :class:`ConfigurationError`
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import ScriptInfo, run_command
+from limits import parse
 
 from . import config
 from .exc import ConfigurationError
@@ -26,6 +28,9 @@ log = logging.getLogger("flask_consent")
 WEAK_KEYS = frozenset({"dev", "secret", "change-me", "changeme", "development", "test", "secret-key", "default"})
 UNDECLARED_MODES = ("warn", "block", "allow")
 COLOR_SCHEMES = ("auto", "light", "dark")
+SAMESITE_VALUES = ("Lax", "Strict", "None")
+#: The longest ``CONSENT_MAX_AGE``: the consent cookie must outlive a decision, and browsers cap cookies at 400 days.
+MAX_AGE_LIMIT = timedelta(days=395)
 #: The shortest key accepted for the keyed hash of IP addresses (enumerating IPv4 must stay out of reach).
 MIN_IP_HASH_KEY_BYTES = 32
 
@@ -92,35 +97,35 @@ class Settings:
             raise ConfigurationError(
                 f"CONSENT_COLOR_SCHEME is {cfg['CONSENT_COLOR_SCHEME']!r}; use 'auto', 'light' or 'dark'."
             )
-        limit = cfg.get("WTF_CSRF_TIME_LIMIT", 3600)
+        _check_translation_directories(cfg["CONSENT_TRANSLATION_DIRECTORIES"])
         database_url = cfg["CONSENT_DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'consent.db'}"
         return cls(
             cookie_name=cfg["CONSENT_COOKIE_NAME"],
             max_age=as_timedelta(cfg["CONSENT_MAX_AGE"]),
             policy_version=str(cfg["CONSENT_POLICY_VERSION"]),
             policy_url=cfg["CONSENT_POLICY_URL"],
-            auto_inject=bool(cfg["CONSENT_AUTO_INJECT"]),
-            cookie_secure=_secure(cfg["CONSENT_COOKIE_SECURE"], cfg.get("SESSION_COOKIE_SECURE")),
-            cookie_samesite=str(cfg["CONSENT_COOKIE_SAMESITE"] or cfg.get("SESSION_COOKIE_SAMESITE") or "Lax"),
+            auto_inject=_flag(cfg, "CONSENT_AUTO_INJECT"),
+            cookie_secure=_secure(_flag(cfg, "CONSENT_COOKIE_SECURE", optional=True), cfg.get("SESSION_COOKIE_SECURE")),
+            cookie_samesite=_samesite(cfg),
             cookie_domain=cfg["CONSENT_COOKIE_DOMAIN"] or cfg.get("SESSION_COOKIE_DOMAIN") or None,
             undeclared_cookies=cfg["CONSENT_UNDECLARED_COOKIES"],
-            locale_selector=cfg["CONSENT_LOCALE_SELECTOR"],
-            csp_nonce=cfg["CONSENT_CSP_NONCE"],
+            locale_selector=_callable(cfg, "CONSENT_LOCALE_SELECTOR", "a function returning the request's locale"),
+            csp_nonce=_callable(cfg, "CONSENT_CSP_NONCE", "a function returning this request's nonce"),
             ip_hash_key=ip_hash_key_bytes(cfg["CONSENT_IP_HASH_KEY"]),
-            controller=cfg["CONSENT_CONTROLLER"],
+            controller=_controller(cfg["CONSENT_CONTROLLER"]),
             jurisdiction=cfg["CONSENT_JURISDICTION"],
-            gpc_last_update=cfg["CONSENT_GPC_LAST_UPDATE"],
+            gpc_last_update=_iso_date(cfg["CONSENT_GPC_LAST_UPDATE"]),
             url_prefix=cfg["CONSENT_URL_PREFIX"],
-            rate_limit=cfg["CONSENT_RATE_LIMIT"] or None,
+            rate_limit=_rate_limit(cfg["CONSENT_RATE_LIMIT"]),
             rate_limit_storage_uri=cfg["CONSENT_RATE_LIMIT_STORAGE_URI"],
-            rate_limit_key=cfg["CONSENT_RATE_LIMIT_KEY"],
-            create_tables=bool(cfg["CONSENT_CREATE_TABLES"]),
+            rate_limit_key=_callable(cfg, "CONSENT_RATE_LIMIT_KEY", "a function naming the client to count"),
+            create_tables=_flag(cfg, "CONSENT_CREATE_TABLES"),
             base_template=cfg["CONSENT_BASE_TEMPLATE"],
             color_scheme=cfg["CONSENT_COLOR_SCHEME"],
             database_url=database_url,
             instance_path=app.instance_path,
             session_cookie_name=cfg.get("SESSION_COOKIE_NAME", "session"),
-            csrf_time_limit=None if limit is None else float(limit),
+            csrf_time_limit=_csrf_time_limit(cfg.get("WTF_CSRF_TIME_LIMIT", 3600)),
             refusal=refusal,
         )
 
@@ -134,12 +139,103 @@ def _secure(configured: bool | None, session: bool | None) -> bool | None:
 
 
 def as_timedelta(value: Any) -> timedelta:
-    """``CONSENT_MAX_AGE`` as a timedelta (a number is seconds); anything else is a configuration error."""
-    if isinstance(value, timedelta) and value.total_seconds() > 0:
-        return value
+    """``CONSENT_MAX_AGE`` as a timedelta (a number is seconds), at most :data:`MAX_AGE_LIMIT`; anything else
+    is a configuration error."""
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return timedelta(seconds=value)
-    raise ConfigurationError(f"CONSENT_MAX_AGE must be a timedelta or a number of seconds > 0, got {value!r}.")
+        value = timedelta(seconds=value)
+    if not isinstance(value, timedelta) or value.total_seconds() <= 0:
+        raise ConfigurationError(f"CONSENT_MAX_AGE must be a timedelta or a number of seconds > 0, got {value!r}.")
+    if value > MAX_AGE_LIMIT:
+        raise ConfigurationError(
+            f"CONSENT_MAX_AGE is {value.days} days; use at most {MAX_AGE_LIMIT.days} days (browsers keep a cookie "
+            "at most 400 days, so a longer decision would be forgotten, not re-asked), e.g. timedelta(days=182)."
+        )
+    return value
+
+
+def _flag(cfg: Mapping[str, Any], key: str, *, optional: bool = False) -> Any:
+    """A ``True``/``False`` setting (or None when ``optional``); a string such as ``"false"``, which Python
+    reads as true, is a configuration error."""
+    value = cfg[key]
+    if isinstance(value, bool) or (optional and value is None):
+        return value
+    allowed = "True, False or None" if optional else "True or False"
+    raise ConfigurationError(
+        f"{key} is {value!r}; use {allowed} (a value from the environment must be converted first, "
+        "e.g. os.environ.get(...) == '1', or app.config.from_prefixed_env())."
+    )
+
+
+def _samesite(cfg: Mapping[str, Any]) -> str:
+    value = cfg["CONSENT_COOKIE_SAMESITE"] or cfg.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    if not isinstance(value, str) or value.title() not in SAMESITE_VALUES:
+        raise ConfigurationError(
+            f"CONSENT_COOKIE_SAMESITE (or SESSION_COOKIE_SAMESITE) is {value!r}; use 'Lax', 'Strict' or 'None'."
+        )
+    return value.title()
+
+
+def _callable(cfg: Mapping[str, Any], key: str, what: str) -> Any:
+    value = cfg[key]
+    if value is None or callable(value):
+        return value
+    raise ConfigurationError(f"{key} is {value!r}; it must be {what} (or None), not a value.")
+
+
+def _controller(value: Any) -> Mapping[str, str] | None:
+    if value is None or isinstance(value, Mapping):
+        return value
+    raise ConfigurationError(
+        f"CONSENT_CONTROLLER is {value!r}; use a dict naming who is responsible for the data, e.g. "
+        "{'piiController': 'Shop Ltd', 'contact': 'privacy@shop.example'}."
+    )
+
+
+def _iso_date(value: Any) -> str:
+    """``CONSENT_GPC_LAST_UPDATE`` as the ``YYYY-MM-DD`` that ``/.well-known/gpc.json`` serves."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            pass
+    raise ConfigurationError(f"CONSENT_GPC_LAST_UPDATE is {value!r}; use a date or a 'YYYY-MM-DD' string.")
+
+
+def _rate_limit(value: Any) -> str | None:
+    """``CONSENT_RATE_LIMIT`` in the ``limits`` library's notation (checked with it), or None (off)."""
+    if not value:
+        return None
+    try:
+        parse(value)
+    except (ValueError, TypeError):
+        raise ConfigurationError(
+            f"CONSENT_RATE_LIMIT is {value!r}; use the limits notation, e.g. '30/minute' or '100 per hour' "
+            "(or None to turn the limit off)."
+        ) from None
+    return str(value)
+
+
+def _check_translation_directories(value: Any) -> None:
+    if value is None or isinstance(value, (str, os.PathLike)):
+        return
+    if isinstance(value, (list, tuple)) and all(isinstance(d, (str, os.PathLike)) for d in value):
+        return
+    raise ConfigurationError(
+        f"CONSENT_TRANSLATION_DIRECTORIES is {value!r}; use a folder, a ';'-separated string of folders or a list "
+        "of folders (relative to the app's root), or None for Flask-Babel's BABEL_TRANSLATION_DIRECTORIES."
+    )
+
+
+def _csrf_time_limit(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    raise ConfigurationError(f"WTF_CSRF_TIME_LIMIT is {value!r}; use a number of seconds > 0, or None for no limit.")
 
 
 def ip_hash_key_bytes(value: str | bytes | None) -> bytes | None:

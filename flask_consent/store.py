@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -168,6 +169,14 @@ def check_database_url(url: str) -> None:
             "CONSENT_DATABASE_URL is not a database URL SQLAlchemy can read; use e.g. sqlite:////path/consent.db "
             "or postgresql+psycopg://user:password@host/database."
         ) from None
+    database = parsed.database or ""
+    if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
+        folder = Path(database).absolute().parent
+        if not folder.is_dir():
+            raise ConfigurationError(
+                f"CONSENT_DATABASE_URL puts the SQLite log in {folder}, a folder that does not exist: create it "
+                "(SQLite creates the file, not its folder) or fix the path (sqlite:////absolute/path/consent.db)."
+            )
     try:
         parsed.get_dialect().import_dbapi()
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
