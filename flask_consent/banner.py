@@ -21,7 +21,7 @@ from .context import RequestConsent, consent_state, csrf_token, locale, locale_s
 from .exc import ConfigurationError
 from .forms import current_path, home
 from .gcm import gcm_default_snippet
-from .i18n import strings
+from .i18n import period, strings, translate
 from .purposes import localise
 from .state import ConsentState
 
@@ -62,8 +62,10 @@ def template_context(**extra: Any) -> dict[str, Any]:
     r = request_consent()
     comps = r.comps
     loc_name = locale(r)
+    state = consent_state(r)
     return {
-        "state": consent_state(r),
+        "state": state,
+        "reason_text": reason_text(state, loc_name),
         "registry": comps.registry,
         "t": strings(loc_name),
         "locale": loc_name,
@@ -76,6 +78,13 @@ def template_context(**extra: Any) -> dict[str, Any]:
         "base_template": comps.settings.base_template or "consent/page.html",
         **extra,
     }
+
+
+def reason_text(state: ConsentState, loc_name: str) -> str:
+    """Why the banner asks again, in ``loc_name`` ("" on a first visit, or when it is not shown)."""
+    if state.reason is None:
+        return ""
+    return translate(loc_name, f"reason_{state.reason}", period=period(loc_name, state.max_age))
 
 
 def assets(comps: Components) -> Markup:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Collection, Mapping
+from datetime import timedelta
 from types import MappingProxyType
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -79,7 +80,15 @@ MESSAGES: Mapping[str, str] = MappingProxyType(dict((
     _N("reason_policy_changed", "Our privacy policy has changed, so we are asking again."),
     _N("reason_purpose_changed", "What we do for some purposes (for example our partners) has changed, "
         "so we are asking again about those."),
-    _N("reason_expired", "It has been six months since you chose, so we are asking again."),
+    _N("reason_expired", "It has been {period} since you chose, so we are asking again."),
+    # How long a decision holds (CONSENT_MAX_AGE), for reason_expired: in months when it is about a whole number
+    # of them, else in days (or hours).
+    _N("period_month", "a month"),
+    _N("period_months", "{n} months"),
+    _N("period_day", "a day"),
+    _N("period_days", "{n} days"),
+    _N("period_hour", "an hour"),
+    _N("period_hours", "{n} hours"),
     _N("preferences_title", "Privacy choices"),
     _N("preferences_intro", "Review and change what you allow. Necessary cookies are always on; "
         "everything else is off until you switch it on."),
@@ -126,6 +135,8 @@ MESSAGES: Mapping[str, str] = MappingProxyType(dict((
 )))
 
 _TRADITIONAL_REGIONS = frozenset({"hk", "tw", "mo"})
+#: The average length of a month (365.25 / 12 days), for :func:`period`.
+_DAYS_PER_MONTH = 30.44
 # A directory under a translation directory that names a locale (``bg``, ``pt_BR``, ``sr_Latn_RS``).
 _LOCALE_DIR = re.compile(r"[A-Za-z]{2,3}(?:_[A-Za-z0-9]{2,8})*")
 
@@ -290,6 +301,20 @@ def strings(locale: str) -> Mapping[str, str]:
             return strings(DEFAULT_LOCALE)  # unknown tags share English: callers cannot grow the cache
         found = _strings[key] = _load(directories, locale)
     return found
+
+
+def period(locale: str, length: timedelta) -> str:
+    """``length`` in words: whole months when it is within three days of them (182 days: "6 months"), else days,
+    else hours."""
+    days = length.total_seconds() / 86400
+    months = round(days / _DAYS_PER_MONTH)
+    if months >= 1 and abs(days - months * _DAYS_PER_MONTH) <= 3:
+        unit, n = "month", months
+    elif days >= 1:
+        unit, n = "day", round(days)
+    else:
+        unit, n = "hour", max(1, round(days * 24))
+    return translate(locale, f"period_{unit}" if n == 1 else f"period_{unit}s", n=n)
 
 
 def translate(locale: str, key: str, **kwargs: Any) -> str:

@@ -76,17 +76,26 @@ def test_decision_within_max_age_holds_and_is_due_after(client, grant):  # C12, 
     client.set_cookie("consent", sign(payload(decisions, at=stale), SECRET, at=stale))
     html = client.get("/").get_data(as_text=True)
     assert 'id="consent-banner"' in html
-    assert "It has been six months since you chose, so we are asking again." in html
+    assert "It has been 6 months since you chose, so we are asking again." in html
     assert _due_checkboxes(html) == ["necessary", *OPTIONAL]
     assert _state(client)["reason"] == "expired"
     assert client.get("/granted/analytics").get_data(as_text=True) == "False"
 
 
-def test_max_age_is_configurable(make_app):  # C13
-    client = make_app(CONSENT_MAX_AGE=timedelta(days=30)).test_client()
-    at = time.time() - 31 * DAY
+@pytest.mark.parametrize(("days", "language", "told"), [
+    (30, "en", "It has been a month since you chose"),
+    (14, "en", "It has been 14 days since you chose"),
+    (365, "en", "It has been 12 months since you chose"),
+    (91, "zh-HK", "距離你上次選擇已有3個月"),
+    (10, "zh-CN", "距离你上次选择已有10天"),
+])
+def test_max_age_is_configurable_and_the_re_ask_says_how_long_it_was(make_app, days, language, told):  # C13
+    client = make_app(CONSENT_MAX_AGE=timedelta(days=days)).test_client()
+    at = time.time() - (days + 1) * DAY
     client.set_cookie("consent", sign(payload({k: [0, 1] for k in OPTIONAL}, at=at), SECRET, at=at))
     assert _state(client)["reason"] == "expired"
+    html = client.get("/", headers={"Accept-Language": language}).get_data(as_text=True)
+    assert told in html and "six months" not in html and "六" not in html
 
 
 def test_refusal_cookie_lives_as_long_as_consent_cookie(make_app):  # C12

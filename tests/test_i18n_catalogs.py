@@ -11,6 +11,7 @@ import importlib.util
 import io
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from babel.messages.extract import extract_from_file
 from conftest import build_app
 
 from flask_consent import i18n
-from flask_consent.i18n import CATALOGS, LOCALES, MESSAGES, normalise, strings, translate
+from flask_consent.i18n import CATALOGS, LOCALES, MESSAGES, normalise, period, strings, translate
 
 BULGARIAN = {
     "banner_title": "Вашият избор за поверителност",
@@ -176,3 +177,12 @@ def test_each_app_gets_its_own_catalogs_in_one_process(bg_app, sqlite_url, tmp_p
         assert "Приеми всички" in bg_app.test_client().get("/", headers=headers).get_data(as_text=True)
         html = plain.test_client().get("/", headers=headers).get_data(as_text=True)
         assert "Приеми всички" not in html and "Accept all" in html
+
+
+@pytest.mark.parametrize(("length", "words"), [
+    (timedelta(days=182), "6 months"), (timedelta(days=395), "13 months"), (timedelta(days=31), "a month"),
+    (timedelta(days=45), "45 days"), (timedelta(days=1), "a day"), (timedelta(hours=5), "5 hours"),
+    (timedelta(minutes=10), "an hour"),
+])
+def test_a_period_is_said_in_its_largest_whole_unit(length, words):
+    assert period("en", length) == words
