@@ -38,10 +38,20 @@ def _is_deletion(header: str) -> bool:
         if name == "max-age" and _MAX_AGE.fullmatch(value):
             max_age_deletes = value[0] == "-" or value.strip("0") == ""  # negative or zero, however long
         elif name == "expires":
-            expires = parse_date(value) or expires  # a browser ignores an Expires it cannot read
+            expires = _browser_date(value) or expires  # a browser ignores an Expires it cannot read
     if max_age_deletes is not None:
         return max_age_deletes
     return expires is not None and expires <= datetime.now(timezone.utc)
+
+
+def _browser_date(value: str) -> datetime | None:
+    """An ``Expires`` date only when a browser reads it as werkzeug does: with a four-digit year from 1601 on.
+
+    RFC 6265 (5.1.1) reads a two-digit year 69 as 2069 where Python reads 1969, and ignores a date before 1601
+    where Python accepts it; such a date must not pass for a deletion.
+    """
+    when = parse_date(value)
+    return when if when is not None and when.year >= 1601 and str(when.year) in value else None
 
 
 def _as_stored(name: str) -> str:

@@ -47,6 +47,26 @@ def test_a_refused_cookie_is_blocked_whatever_expiry_it_also_carries(sqlite_url:
     assert kept == ["_shop_analytics", "recs_seen", "recs_a", "recs_b"]  # real deletions still go through
 
 
+def test_an_expiry_a_browser_reads_as_future_or_ignores_is_no_deletion(sqlite_url: str, tmp_path: Any) -> None:  # C6
+    """Browsers read cookie dates by RFC 6265 (5.1.1), not as Python does: a two-digit year 69 is 2069 there (1969
+    in Python), and a year before 1601 makes the whole ``Expires`` ignored (a session cookie that keeps its
+    value). Neither may pass the filter as a deletion; a four-digit past date still does."""
+    app = build_app(sqlite_url, str(tmp_path / "i"), CONSENT_UNDECLARED_COOKIES="block")
+
+    @app.get("/set")
+    def set_them() -> Any:
+        response = make_response("ok")
+        response.headers.add("Set-Cookie", "_ads_id=TRACK1; Path=/; Expires=Thu, 01 Jan 69 00:00:00 GMT")
+        response.headers.add("Set-Cookie", "_ads_id2=TRACK2; Path=/; Expires=Mon, 01 Jan 1500 00:00:00 GMT")
+        response.headers.add("Set-Cookie", "_ads_id3=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+        return response
+
+    client = app.test_client()
+    choose(client, "reject_all")
+    kept = [h.split("=", 1)[0] for h in set_cookie_headers(client.get("/set"))]
+    assert kept == ["_ads_id3"]
+
+
 def test_a_declared_cookie_with_a_non_ascii_name_is_filtered(sqlite_url: str, tmp_path: Any) -> None:  # C6
     """werkzeug sends a cookie name as UTF-8 bytes, which a WSGI header holds as latin-1 text: the filter reads
     the name the browser will store, so ``suivi_é`` is matched to the purpose that declares it."""
