@@ -13,6 +13,7 @@ from typing import cast
 
 from flask import Flask, Request, current_app, g, request
 from werkzeug.local import LocalProxy
+from werkzeug.wrappers import Response
 
 from .components import Components, components
 from .csrf import new_value, valid_value
@@ -51,6 +52,9 @@ class RequestConsent:
         #: True when the member signed out: the device becomes a new visitor (its cookie is expired).
         self.forget = False
         self.locale: str | None = None
+        #: True when the answer carries personal data or a token: the response is marked ``no-store`` at the
+        #: very end, after the app's own hooks (which might set a cacheable ``Cache-Control``).
+        self.private = False
         #: This request's consent-form token, and the new CSRF cookie value to set (first token only).
         self.csrf_token: str | None = None
         self.csrf_cookie: str | None = None
@@ -206,6 +210,19 @@ def signed_in_id(app: Flask | None = None) -> str | None:
     if current_user and current_user.is_authenticated:
         return str(current_user.get_id())
     return None
+
+
+def private(response: Response) -> Response:
+    """Mark an answer that carries personal data or a token: never cached, never sniffed (the response steps
+    set the same headers again after every ``after_request`` hook)."""
+    request_consent().private = True
+    mark_private(response)
+    return response
+
+
+def mark_private(response: Response) -> None:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
 
 
 def csrf_cookie_name(r: RequestConsent | None = None) -> str:

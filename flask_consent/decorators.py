@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from .banner import template_context
 from .components import components
-from .context import consent_state, request_consent
+from .context import consent_state, private, request_consent
 from .forms import current_path, home, referrer_path, safe_next, wants_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -67,8 +67,7 @@ def refuse(key: str) -> Response:
     )
     response = current_app.make_response((html, 403))
     response.vary.add("Cookie")
-    response.headers["Cache-Control"] = "no-store"  # it carries this visitor's form token
-    return response
+    return private(response)  # it carries this visitor's form token
 
 
 def _referrer_path() -> str | None:

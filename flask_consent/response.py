@@ -16,7 +16,14 @@ from werkzeug.wrappers import Response
 
 from .banner import banner
 from .components import Components
-from .context import RequestConsent, consent_state, csrf_cookie_name, current_request_consent, request_consent
+from .context import (
+    RequestConsent,
+    consent_state,
+    csrf_cookie_name,
+    current_request_consent,
+    mark_private,
+    request_consent,
+)
 from .enforcement import expire_withdrawn, filter_set_cookies
 from .visitor import gpc_signal, secure_request
 
@@ -65,6 +72,8 @@ def finish(response: Response) -> Response:
         inject(response, page, headers, r)
     write_cookies(response, r, comps)
     vary(response, r, headers)
+    if r.private:
+        mark_private(response)
     return response
 
 

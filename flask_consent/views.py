@@ -10,7 +10,16 @@ from werkzeug.wrappers import Response
 
 from .banner import asset_dir, policy_url, template_context
 from .components import components
-from .context import consent_state, csrf_cookie_name, csrf_token, locale, member_id, record_change, request_consent
+from .context import (
+    consent_state,
+    csrf_cookie_name,
+    csrf_token,
+    locale,
+    member_id,
+    private,
+    record_change,
+    request_consent,
+)
 from .exc import ChoiceError
 from .forms import Choice, csrf_ok, home, read_choice, referrer_path, safe_next, wants_json
 from .gcm import gcm_state
@@ -71,13 +80,6 @@ def state_json(state: ConsentState) -> dict[str, Any]:
         "gcm": gcm_state(state),
         "csrf_token": csrf_token(),
     }
-
-
-def private(response: Response) -> Response:
-    """Mark an answer that carries personal data or a token: never cached, never sniffed."""
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def page(template: str, status: int = 200, **extra: Any) -> Response:

@@ -12,7 +12,7 @@ from conftest import build_app, choose, csrf_token, record_count
 from core_util import records, with_members
 from flask import Flask, render_template_string
 
-from flask_consent import ConsentRecord
+from flask_consent import ConsentRecord, consent_required
 from flask_consent.recording import IP_HASH_KEY_NAME, IpHasher
 from flask_consent.spool import Spool
 
@@ -201,6 +201,31 @@ def test_answers_with_personal_data_or_a_token_are_never_stored_or_sniffed(
     r = client.get(path.format(id=record.id), headers={"Accept": "application/json"})
     assert r.status_code == 200 and json.loads(r.get_data())
     assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/consent/state", "/consent/history", "/consent/preferences", "/gated"])
+def test_an_app_hook_that_makes_every_page_cacheable_cannot_make_a_private_answer_so(
+    sqlite_url: str, tmp_path: Any, path: str
+) -> None:
+    """A shop's ``after_request`` hook setting a public ``Cache-Control`` on everything (registered after the
+    extension, so it runs after the view) must not expose a visitor's data or form token to shared caches."""
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+
+    @app.get("/gated")
+    @consent_required("location")
+    def gated() -> str:
+        return "near you"
+
+    @app.after_request
+    def cache_everything(response: Any) -> Any:
+        response.headers["Cache-Control"] = "public, max-age=300"
+        response.headers["X-Content-Type-Options"] = "sniff-away"
+        return response
+
+    r = app.test_client().get(path)
+    assert r.status_code in (200, 403)
+    assert r.headers["Cache-Control"] == "no-store" and r.headers["X-Content-Type-Options"] == "nosniff"
+    assert app.test_client().get("/").headers["Cache-Control"] == "public, max-age=300"  # other pages: the app's
 
 
 def test_cookies_set_by_hooks_registered_before_the_extension_are_filtered(tmp_path: Any) -> None:
