@@ -11,6 +11,7 @@ who never signed out.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import timezone
 from typing import Any
@@ -20,8 +21,11 @@ from flask import Flask
 from .components import components
 from .context import consent_state, cookie_state, forget_visitor, record_change, request_consent
 from .recording import checked_user_id
+from .spool import STORE_ERRORS, Spool
 from .state import ConsentState, Decision, new_id
 from .store import ConsentRecord, ConsentStore
+
+log = logging.getLogger("flask_consent")
 
 
 def decisions_of(record: ConsentRecord, device: ConsentState) -> ConsentState:
@@ -46,12 +50,23 @@ def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
     """At sign-in the newer of the account's latest record and this device's cookie wins, on both."""
     if "consent" not in sender.extensions:
         return
-    store = components(sender).store
+    comps = components(sender)
+    store = comps.store
     user_id = checked_user_id(str(user.get_id())) or ""
     # Both looked up before the device's state is read for this request: reading it honours a GPC signal,
     # whose record would already carry this member's id.
-    latest = store.latest_for_user(user_id)
-    if held_by_another_member(cookie_state(request_consent()), store, user_id):
+    cookie = cookie_state(request_consent())
+    try:
+        latest = store.latest_for_user(user_id)
+        other_member = held_by_another_member(cookie, store, user_id, comps.spool)
+    except STORE_ERRORS as exc:
+        # The log is down: sign-in goes on, without a merge. Whose decisions the device holds cannot be told,
+        # so a device that holds any becomes a new visitor (the banner asks; the answer is spooled).
+        log.warning("flask_consent: consent store unavailable at sign-in (%s); no merge this time", exc)
+        if cookie.record_id is not None:
+            forget_visitor()
+        return
+    if other_member:
         # Flask-Login signs a member in over another without signing that one out: the device's decisions
         # are the other member's, so it first becomes a new visitor, as at sign-out.
         forget_visitor()
@@ -82,12 +97,12 @@ def merge_on_login(sender: Flask, user: Any, **_: Any) -> None:
                       method="login_merge")
 
 
-def held_by_another_member(device: ConsentState, store: ConsentStore, user_id: str) -> bool:
+def held_by_another_member(device: ConsentState, store: ConsentStore, user_id: str, spool: Spool) -> bool:
     """True when the device's decisions were last recorded for a member other than ``user_id`` (its last
-    record names who was signed in when it was made)."""
+    record names who was signed in when it was made), in the log or still in the spool after an outage."""
     if device.record_id is None:
         return False
-    record = store.get(device.record_id)
+    record = store.get(device.record_id) or spool.find(device.record_id)
     return record is not None and record.user_id is not None and record.user_id != user_id
 
 

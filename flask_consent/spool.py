@@ -116,6 +116,10 @@ class Spool:
             out.extend(self._read(path))
         return out
 
+    def find(self, record_id: str) -> ConsentRecord | None:
+        """The waiting record with ``record_id``, or None."""
+        return next((r for r in self.records() if r.id == record_id), None)
+
     def replay(self, store: IdempotentStore) -> int:
         """Move the spool aside and insert its records into ``store``; return how many were new there.
 

@@ -13,6 +13,7 @@ from flask import make_response
 
 from flask_consent import Cookie, Purpose
 from flask_consent.recording import checked_user_id
+from flask_consent.store import SQLStore
 
 flask_login = pytest.importorskip("flask_login")
 
@@ -112,6 +113,52 @@ def test_a_member_signing_in_over_another_members_session_gets_none_of_their_cho
     choose(shared, "reject_all")  # the new member's own choice is theirs, and member 7's record is untouched
     assert [r.granted for r in records(app) if r.user_id == "8"] == [{"necessary": 1}]
     assert [r for r in records(app) if r.user_id == "7"] == [member_record]
+
+
+def _down_store(tmp_path: Any) -> SQLStore:
+    """A real SQLite log that cannot be opened: its folder is gone by the time it is first used."""
+    folder = tmp_path / "gone"
+    folder.mkdir()
+    store = SQLStore(f"sqlite:///{folder / 'consent.db'}")
+    folder.rmdir()
+    return store
+
+
+def test_signing_in_while_the_log_is_down_works_and_forgets_decisions_it_cannot_place(
+    sqlite_url: str, tmp_path: Any
+) -> None:
+    """A consent-log outage must not take the shop's sign-in down. Whose decisions the device holds cannot be
+    looked up then, so a device holding any becomes a new visitor; a device with none just signs in."""
+    app = with_members(build_app(sqlite_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    comps = app.extensions["consent"]
+    kiosk, fresh = app.test_client(), app.test_client()
+    choose(kiosk, "accept_all")
+    comps.store = _down_store(tmp_path)
+    assert kiosk.get("/login/7").status_code == 200
+    assert fresh.get("/login/8").status_code == 200
+    state = kiosk.get("/consent/state").get_json()
+    assert state["banner_due"] is True and state["granted"] == ["necessary"]
+    assert fresh.get("/consent/state").get_json()["banner_due"] is True
+
+
+def test_a_member_signing_in_over_another_whose_choice_is_still_spooled_inherits_nothing(
+    sqlite_url: str, tmp_path: Any
+) -> None:
+    """Member 7's choice, made during an outage, waits in the spool when member 8 signs in over them (no
+    sign-out) after the log is back: the device's decisions are still 7's, never recorded as 8's."""
+    app = with_members(build_app(sqlite_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    comps = app.extensions["consent"]
+    good = comps.store
+    kiosk = app.test_client()
+    kiosk.get("/login/7")
+    comps.store = _down_store(tmp_path)
+    choose(kiosk, "save", ("advertising", "analytics"))
+    assert [r.user_id for r in comps.spool.records()] == ["7"]
+    comps.store = good
+    kiosk.get("/login/8")
+    state = kiosk.get("/consent/state").get_json()
+    assert state["banner_due"] is True and state["granted"] == ["necessary"]
+    assert [r for r in records(app) if r.user_id == "8"] == []
 
 
 def test_a_member_signing_in_again_keeps_their_own_choices(db_url: str, tmp_path: Any) -> None:
