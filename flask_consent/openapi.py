@@ -253,7 +253,8 @@ def openapi_document(
                     "description": (
                         "What the banner script reads on load: every purpose with its title and this visitor's "
                         "decision, which purposes are due to be asked and why, the Google Consent Mode map, and "
-                        "the CSRF token that a change sends back. Browsers get the same as an HTML page."
+                        "the CSRF token that a change sends back. Browsers (`Accept: text/html`) get the same as "
+                        "a readable HTML page."
                     ),
                     "security": [],
                     "responses": {

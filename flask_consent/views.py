@@ -153,7 +153,9 @@ def preferences() -> Response:
 
 @blueprint.get("/state")
 def state() -> Response:
-    return private(jsonify(state_json(consent_state())))
+    if wants_json(default_json=True):  # the banner script's fetch sends no Accept: JSON
+        return private(jsonify(state_json(consent_state())))
+    return private(page("consent/state.html"))
 
 
 @blueprint.get("/history")
@@ -188,6 +190,8 @@ def receipt_view(record_id: str) -> Response:
         (user_id and record.user_id == user_id)
         or (st.subject_id and record.subject_id == st.subject_id and record.user_id in (None, user_id))
     ):
+        if not wants_json(default_json=True):
+            return private(page("consent/state.html", 404, not_found=True))
         response = jsonify(error="not_found", message="No such consent record for this visitor.")
         response.status_code = 404
         return private(response)

@@ -181,6 +181,36 @@ def test_state_json(client):
     assert analytics["vendors"] == ["Local Analytics"] and not analytics["granted"]
 
 
+def test_state_is_a_readable_page_for_a_browser_and_json_for_scripts(client):  # C17
+    """The HTTP contract: ``/consent/state`` answers JSON to ``Accept: application/json`` (and to the banner
+    script's fetch, which names no type) and a readable HTML page to a browser."""
+    choose(client, "save", ("analytics",))
+    page = client.get("/consent/state", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert page.headers["Cache-Control"] == "no-store"
+    html = " ".join(page.get_data(as_text=True).split())
+    assert "<h1>Your current choices</h1>" in html
+    assert "<dt>Analytics</dt> <dd>Allowed</dd>" in html and "<dt>Advertising</dt> <dd>Refused</dd>" in html
+    assert "csrf" not in html.lower()  # a page to read: no token in it
+    chinese = client.get("/consent/state", headers={"Accept": "text/html", "Accept-Language": "zh-HK"})
+    assert "你目前的選擇" in chinese.get_data(as_text=True)
+    for accept in ("application/json", "*/*", None):
+        answer = client.get("/consent/state", headers={"Accept": accept} if accept else {})
+        assert answer.is_json and answer.get_json()["granted"] == ["necessary", "analytics"]
+
+
+def test_a_receipt_that_is_not_the_visitors_is_a_readable_404_for_a_browser(client, app):
+    choose(client, "accept_all")
+    (record,) = records(app)
+    stranger = app.test_client()
+    page = stranger.get(f"/consent/receipt/{record.id}", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.mimetype == "text/html"
+    assert "There is no such consent record for you." in page.get_data(as_text=True)
+    assert record.id not in page.get_data(as_text=True)
+    answer = stranger.get(f"/consent/receipt/{record.id}", headers={"Accept": "application/json"})
+    assert answer.status_code == 404 and answer.get_json()["error"] == "not_found"
+
+
 def test_history_lists_own_records_newest_first(client, app):  # C17
     choose(client, "accept_all")
     choose(client, "reject_all")

@@ -35,6 +35,12 @@ def test_axe_reports_no_violations(shop: Shop, open_page, js: bool, dark: bool) 
     page.get_by_role("button", name="Reject all").click()
     expect(page.locator("#consent-reopen")).to_be_visible()
     assert_axe_clean(page, "page with the Privacy choices control")
+    page.goto(shop.url + "/consent/state")  # a browser's view of the state, and of a receipt not found
+    expect(page.get_by_role("heading", name="Your current choices")).to_be_visible()
+    assert_axe_clean(page, "state page")
+    page.goto(shop.url + "/consent/receipt/not-yours")
+    assert_axe_clean(page, "receipt not found")
+    page.goto(shop.url + "/")
     if js:
         page.locator("#consent-reopen").click()
         expect(page.get_by_role("region", name="Privacy choices")).to_be_visible()
