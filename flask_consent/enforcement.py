@@ -45,13 +45,19 @@ def _is_deletion(header: str) -> bool:
 
 
 def _browser_date(value: str) -> datetime | None:
-    """An ``Expires`` date only when a browser reads it as werkzeug does: with a four-digit year from 1601 on.
+    """An ``Expires`` date only when a browser reads it as werkzeug does.
 
-    RFC 6265 (5.1.1) reads a two-digit year 69 as 2069 where Python reads 1969, and ignores a date before 1601
-    where Python accepts it; such a date must not pass for a deletion.
+    RFC 6265 (5.1.1) reads a two-digit year 70-99 as 19xx and 0-69 as 20xx, where Python reads 69 as 1969; and
+    it ignores a date before 1601, which Python accepts. Such a date must not pass for a deletion.
     """
     when = parse_date(value)
-    return when if when is not None and when.year >= 1601 and str(when.year) in value else None
+    if when is None or when.year < 1601:
+        return None
+    if str(when.year) not in value:  # a two-digit year
+        two = when.year % 100
+        if when.year != (1900 + two if two >= 70 else 2000 + two):
+            return None
+    return when
 
 
 def _as_stored(name: str) -> str:

@@ -154,9 +154,10 @@ def build_components(
     if not keys and settings.refusal is not None:
         keys = [secrets.token_bytes(32)]  # never signs anything: the app refuses every request
     registry = PurposeRegistry(purposes, necessary_cookies=own_cookies(app, settings))
+    # The instance folder holds the spool and the IP-hash key, and the SQLite log by default: SQLite cannot
+    # create the file's folder itself.
+    os.makedirs(app.instance_path, exist_ok=True)
     if store is None:
-        if not app.config["CONSENT_DATABASE_URL"]:
-            os.makedirs(app.instance_path, exist_ok=True)  # SQLite cannot create the file's folder itself
         store = SQLStore(settings.database_url, create_tables=settings.create_tables)
     spool = Spool(settings.instance_path)
     recorder = Recorder(

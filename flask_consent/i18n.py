@@ -95,7 +95,7 @@ MESSAGES: Mapping[str, str] = MappingProxyType(dict((
     _N("current", "Currently"),
     # GET /consent/state read in a browser; a receipt that is not this visitor's.
     _N("state_title", "Your current choices"),
-    _N("state_due", "Some purposes still wait for your decision: the banner asks about them."),
+    _N("state_due", "Some purposes still wait for your decision: you can decide on the “Privacy choices” page."),
     _N("receipt_not_found", "There is no such consent record for you."),
     _N("status_granted", "Allowed"),
     _N("status_denied", "Refused"),

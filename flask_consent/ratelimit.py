@@ -13,9 +13,10 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import request
-from limits import parse
+from limits import parse_many
 from limits.errors import ConfigurationError as LimitsConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -34,13 +35,15 @@ class RateLimit:
     """One limit per client and scope (``choice``, ``gpc``), counted in ``storage_uri``."""
 
     def __init__(self, rate: str, storage_uri: str, key: Callable[[], str] | None = None):
-        self.item = parse(rate)
+        #: Every limit of ``rate`` (``"30/minute;2/second"``: both apply, as in Flask-Limiter).
+        self.items = parse_many(rate)
         try:
             self.storage = storage_from_string(storage_uri)
-        except LimitsConfigurationError as exc:
+        except LimitsConfigurationError:
             raise ConfigurationError(
-                f"CONSENT_RATE_LIMIT_STORAGE_URI is {storage_uri!r}, which the limits library cannot use ({exc}): use "
-                "memory:// or e.g. redis://host:6379 (pip install 'flask-consent-log[redis]')."
+                f"CONSENT_RATE_LIMIT_STORAGE_URI is {masked(storage_uri)!r}, which the limits library cannot use "
+                "(an unknown scheme, or its client is not installed): use memory:// or e.g. redis://host:6379 "
+                "(pip install 'flask-consent-log[redis]')."
             ) from None
         self.limiter = MovingWindowRateLimiter(self.storage)
         self.key = key or remote_address
@@ -48,11 +51,22 @@ class RateLimit:
     def hit(self, scope: str) -> int | None:
         """Count one hit of this request's client in ``scope``: None when allowed, else the seconds to wait."""
         client = self.key()
-        try:
-            if self.limiter.hit(self.item, "flask_consent", scope, client):
+        for item in self.items:
+            try:
+                if self.limiter.hit(item, "flask_consent", scope, client):
+                    continue
+            except Exception:  # noqa: BLE001 - the count's storage (Redis) is down: no limit rather than a 500
+                log.warning("flask_consent: rate-limit storage unavailable; %s not limited", scope, exc_info=True)
                 return None
-        except Exception:  # noqa: BLE001 - the count's storage (Redis) is down: no limit rather than a 500
-            log.warning("flask_consent: rate-limit storage unavailable; %s not limited", scope, exc_info=True)
-            return None
-        reset_at, _remaining = self.limiter.get_window_stats(self.item, "flask_consent", scope, client)
-        return max(1, math.ceil(reset_at - time.time()))
+            reset_at, _remaining = self.limiter.get_window_stats(item, "flask_consent", scope, client)
+            return max(1, math.ceil(reset_at - time.time()))
+        return None
+
+
+def masked(uri: str) -> str:
+    """``uri`` with its password (if any) replaced by ``***``, fit for an error message or a log."""
+    parts = urlsplit(uri)
+    if parts.password is None:
+        return uri
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -17,7 +17,7 @@ from typing import Any
 import click
 from flask import Flask
 from flask.cli import ScriptInfo, run_command
-from limits import parse
+from limits import parse_many
 
 from . import config
 from .exc import ConfigurationError
@@ -98,6 +98,7 @@ class Settings:
                 f"CONSENT_COLOR_SCHEME is {cfg['CONSENT_COLOR_SCHEME']!r}; use 'auto', 'light' or 'dark'."
             )
         _check_translation_directories(cfg["CONSENT_TRANSLATION_DIRECTORIES"])
+        secure = _secure(_flag(cfg, "CONSENT_COOKIE_SECURE", optional=True), cfg.get("SESSION_COOKIE_SECURE"))
         database_url = cfg["CONSENT_DATABASE_URL"] or f"sqlite:///{Path(app.instance_path) / 'consent.db'}"
         return cls(
             cookie_name=cfg["CONSENT_COOKIE_NAME"],
@@ -105,8 +106,8 @@ class Settings:
             policy_version=str(cfg["CONSENT_POLICY_VERSION"]),
             policy_url=cfg["CONSENT_POLICY_URL"],
             auto_inject=_flag(cfg, "CONSENT_AUTO_INJECT"),
-            cookie_secure=_secure(_flag(cfg, "CONSENT_COOKIE_SECURE", optional=True), cfg.get("SESSION_COOKIE_SECURE")),
-            cookie_samesite=_samesite(cfg),
+            cookie_secure=secure,
+            cookie_samesite=_samesite(cfg, secure),
             cookie_domain=cfg["CONSENT_COOKIE_DOMAIN"] or cfg.get("SESSION_COOKIE_DOMAIN") or None,
             undeclared_cookies=cfg["CONSENT_UNDECLARED_COOKIES"],
             locale_selector=_callable(cfg, "CONSENT_LOCALE_SELECTOR", "a function returning the request's locale"),
@@ -147,7 +148,7 @@ def as_timedelta(value: Any) -> timedelta:
         raise ConfigurationError(f"CONSENT_MAX_AGE must be a timedelta or a number of seconds > 0, got {value!r}.")
     if value > MAX_AGE_LIMIT:
         raise ConfigurationError(
-            f"CONSENT_MAX_AGE is {value.days} days; use at most {MAX_AGE_LIMIT.days} days (browsers keep a cookie "
+            f"CONSENT_MAX_AGE is {value}; use at most {MAX_AGE_LIMIT.days} days (browsers keep a cookie "
             "at most 400 days, so a longer decision would be forgotten, not re-asked), e.g. timedelta(days=182)."
         )
     return value
@@ -159,18 +160,25 @@ def _flag(cfg: Mapping[str, Any], key: str, *, optional: bool = False) -> Any:
     value = cfg[key]
     if isinstance(value, bool) or (optional and value is None):
         return value
+    if isinstance(value, int) and value in (0, 1):  # what from_prefixed_env makes of FLASK_..._X=0 or 1
+        return bool(value)
     allowed = "True, False or None" if optional else "True or False"
     raise ConfigurationError(
-        f"{key} is {value!r}; use {allowed} (a value from the environment must be converted first, "
-        "e.g. os.environ.get(...) == '1', or app.config.from_prefixed_env())."
+        f"{key} is {value!r}; use {allowed} (or 1 and 0). A value read from the environment must be converted "
+        "first, e.g. os.environ.get(...) == '1', or loaded with app.config.from_prefixed_env()."
     )
 
 
-def _samesite(cfg: Mapping[str, Any]) -> str:
+def _samesite(cfg: Mapping[str, Any], secure: bool | None) -> str:
     value = cfg["CONSENT_COOKIE_SAMESITE"] or cfg.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if not isinstance(value, str) or value.title() not in SAMESITE_VALUES:
         raise ConfigurationError(
             f"CONSENT_COOKIE_SAMESITE (or SESSION_COOKIE_SAMESITE) is {value!r}; use 'Lax', 'Strict' or 'None'."
+        )
+    if value.title() == "None" and secure is not True:
+        raise ConfigurationError(
+            "CONSENT_COOKIE_SAMESITE (or SESSION_COOKIE_SAMESITE) is 'None', which browsers accept only on a Secure "
+            "cookie: set CONSENT_COOKIE_SECURE = True (the site is served over HTTPS only), or use 'Lax'."
         )
     return value.title()
 
@@ -210,7 +218,7 @@ def _rate_limit(value: Any) -> str | None:
     if not value:
         return None
     try:
-        parse(value)
+        parse_many(value)
     except (ValueError, TypeError):
         raise ConfigurationError(
             f"CONSENT_RATE_LIMIT is {value!r}; use the limits notation, e.g. '30/minute' or '100 per hour' "

@@ -38,14 +38,16 @@ def _app(tmp_path: Path, **config: Any) -> Flask:
     ("CONSENT_TRANSLATION_DIRECTORIES", 5, "use a folder"),
     ("CONSENT_CONTROLLER", "Shop Ltd", "use a dict naming who is responsible"),
     ("CONSENT_AUTO_INJECT", "false", "use True or False"),
+    ("CONSENT_AUTO_INJECT", 2, "use True or False"),
     ("CONSENT_COOKIE_SECURE", "false", "use True, False or None"),
     ("CONSENT_CREATE_TABLES", "0", "use True or False"),
     ("CONSENT_GPC_LAST_UPDATE", "26 Nov 2026", "'YYYY-MM-DD'"),
     ("CONSENT_RATE_LIMIT", "30 per banana", "use the limits notation"),
     ("CONSENT_RATE_LIMIT_STORAGE_URI", "bogus://x", "use memory:// or e.g. redis://"),
     ("WTF_CSRF_TIME_LIMIT", "abc", "a number of seconds"),
-    ("CONSENT_MAX_AGE", timedelta(days=1000), "at most 395 days"),
-    ("CONSENT_MAX_AGE", 1000 * 86400, "at most 395 days"),
+    ("CONSENT_MAX_AGE", timedelta(days=1000), "is 1000 days, 0:00:00; use at most 395 days"),
+    ("CONSENT_MAX_AGE", timedelta(days=395, seconds=1), "is 395 days, 0:00:01; use at most 395 days"),
+    ("CONSENT_COOKIE_SAMESITE", "None", "set CONSENT_COOKIE_SECURE = True"),
 ])
 def test_a_setting_the_extension_cannot_use_fails_at_start_up_naming_it_and_the_fix(tmp_path, setting, value, fix):
     app = _app(tmp_path, **{setting: value})
@@ -65,12 +67,50 @@ def test_gpc_json_serves_the_last_update_as_the_contract_writes_it(tmp_path, val
     assert app.test_client().get("/.well-known/gpc.json").get_json() == {"gpc": True, "lastUpdate": served}
 
 
-def test_flags_keep_their_meaning(tmp_path):
-    app = _app(tmp_path, CONSENT_AUTO_INJECT=False, CONSENT_COOKIE_SECURE=None, CONSENT_COOKIE_SAMESITE="strict")
+@pytest.mark.parametrize("off", [False, 0])
+def test_flags_keep_their_meaning(tmp_path, off):
+    """``0`` and ``1`` are what ``app.config.from_prefixed_env()`` makes of ``FLASK_CONSENT_AUTO_INJECT=0``."""
+    app = _app(tmp_path, CONSENT_AUTO_INJECT=off, CONSENT_COOKIE_SECURE=None, CONSENT_COOKIE_SAMESITE="strict",
+               CONSENT_CREATE_TABLES=1)
     Consent(app, purposes=[Purpose("analytics")])
     settings = app.extensions["consent"].settings
     assert settings.auto_inject is False and settings.cookie_secure is None and settings.cookie_samesite == "Strict"
+    assert settings.create_tables is True
     assert "consent-banner" not in app.test_client().get("/").get_data(as_text=True)
+
+
+def test_samesite_none_works_on_a_secure_cookie(tmp_path):
+    app = _app(tmp_path, CONSENT_COOKIE_SAMESITE="None", CONSENT_COOKIE_SECURE=True)
+    Consent(app, purposes=[Purpose("analytics")])
+    assert app.extensions["consent"].settings.cookie_samesite == "None"
+
+
+def test_a_storage_uri_with_a_password_is_never_printed(tmp_path):
+    app = _app(tmp_path, CONSENT_RATE_LIMIT_STORAGE_URI="bogus+tls://:S3cretPW@cache.example:6379")
+    with pytest.raises(ConfigurationError) as info:
+        Consent(app, purposes=[Purpose("analytics")])
+    assert "S3cretPW" not in str(info.value) and "bogus+tls://:***@cache.example:6379" in str(info.value)
+
+
+def test_every_limit_of_a_rate_limit_applies(tmp_path):
+    """``"30/minute;2/second"`` is two limits, as in Flask-Limiter: the third post within a second is refused."""
+    app = _app(tmp_path, CONSENT_RATE_LIMIT="30/minute;2/second")
+    Consent(app, purposes=[Purpose("analytics")])
+    client = app.test_client()
+    token = client.get("/consent/state").get_json()["csrf_token"]
+    codes = [client.post("/consent", json={"action": action}, headers={"X-CSRFToken": token}).status_code
+             for action in ("accept_all", "reject_all", "accept_all")]
+    assert codes == [200, 200, 429]
+
+
+def test_a_sqlite_log_in_the_instance_folder_needs_no_folder_made_first(tmp_path):
+    """The instance folder is made at set-up, as it is for the default log: naming the same file explicitly,
+    before the folder exists, works too."""
+    app = _app(tmp_path, CONSENT_DATABASE_URL=f"sqlite:///{tmp_path / 'instance' / 'consent.db'}")
+    Consent(app, purposes=[Purpose("analytics")])
+    client = app.test_client()
+    token = client.get("/consent/state").get_json()["csrf_token"]
+    assert client.post("/consent", json={"action": "accept_all"}, headers={"X-CSRFToken": token}).status_code == 200
 
 
 def test_the_longest_max_age_gives_a_cookie_that_browsers_keep(tmp_path):

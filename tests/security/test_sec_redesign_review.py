@@ -60,12 +60,14 @@ def test_an_expiry_a_browser_reads_as_future_or_ignores_is_no_deletion(sqlite_ur
         response.headers.add("Set-Cookie", "_ads_id=TRACK1; Path=/; Expires=Thu, 01 Jan 69 00:00:00 GMT")
         response.headers.add("Set-Cookie", "_ads_id2=TRACK2; Path=/; Expires=Mon, 01 Jan 1500 00:00:00 GMT")
         response.headers.add("Set-Cookie", "_ads_id3=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT")
+        response.headers.add("Set-Cookie", "_ads_id4=; Path=/; Expires=Thu, 01-Jan-70 00:00:01 GMT")  # 1970 to both
+        response.headers.add("Set-Cookie", "_ads_id5=x; Path=/; Expires=Sat, 01-Jan-50 00:00:01 GMT")  # 2050 to both
         return response
 
     client = app.test_client()
     choose(client, "reject_all")
     kept = [h.split("=", 1)[0] for h in set_cookie_headers(client.get("/set"))]
-    assert kept == ["_ads_id3"]
+    assert kept == ["_ads_id3", "_ads_id4"]
 
 
 def test_a_declared_cookie_with_a_non_ascii_name_is_filtered(sqlite_url: str, tmp_path: Any) -> None:  # C6
