@@ -186,8 +186,11 @@ def forget_visitor() -> None:
     r.touched = True
     r.forget = True
     r.changed = None
-    # The member's purposes go with their choice: their cookies (browsing history, say) leave the device too.
-    r.withdrawn = (*r.withdrawn, *(p for p in comps.registry.optional if before.granted(p.key)))
+    # The member's purposes go with their choice: their cookies (browsing history, say) leave the device too,
+    # those of a grant that no longer holds (a new policy, an expiry) included: the browser may still hold them.
+    r.withdrawn = (*r.withdrawn, *(
+        p for p in comps.registry.optional if (d := before.decisions.get(p.key)) is not None and d.granted
+    ))
     r.state = undecided(comps.registry, comps.settings.policy_version, comps.settings.max_age,
                         gpc=gpc_signal(r.request))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -274,6 +275,21 @@ def test_signing_out_takes_the_members_purpose_cookies_off_the_device(db_url: st
     out = kiosk.get("/logout")
     expired = [h for h in out.headers.getlist("Set-Cookie") if h.startswith("recs_history=")]
     assert expired and ("Max-Age=0" in expired[0] or "1970" in expired[0])
+    assert kiosk.get_cookie("recs_history") is None
+
+
+def test_signing_out_after_a_new_policy_still_takes_the_members_purpose_cookies_off(
+    sqlite_url: str, tmp_path: Any
+) -> None:
+    """The member's grant no longer holds (the policy changed since), but the browser still has its cookie: the
+    next person on the device must not get the member's "Recently viewed"."""
+    app = with_members(build_app(sqlite_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
+    kiosk = app.test_client()
+    kiosk.get("/login/7")
+    choose(kiosk, "save", ("recommendations",))
+    kiosk.set_cookie("recs_history", "member-browsing-history")
+    app.extensions["consent"].settings = replace(app.extensions["consent"].settings, policy_version="2")
+    kiosk.get("/logout")
     assert kiosk.get_cookie("recs_history") is None
 
 
