@@ -18,7 +18,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from typing import IO, Any
 
@@ -323,6 +323,11 @@ def _jsonl_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: Columns the extension generates from URL-safe characters only (ids, hashes): such a value cannot make a
+#: formula that runs anything, and it must stay exactly as the log has it (an id found in a CSV is looked up).
+_GENERATED_FIELDS = frozenset({"id", "subject_id", "consent_id", "previous_id", "banner_hash", "ip_hash"})
+
+
 def csv_cell(value: Any) -> Any:
     """A value as a CSV cell a spreadsheet will not run: text starting like a formula gets a leading ``'``."""
     if value is None:
@@ -340,7 +345,7 @@ def _csv_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
         data = record.to_dict()
         data["granted"] = json.dumps(data["granted"], separators=(",", ":"), sort_keys=True)
         data["denied"] = json.dumps(data["denied"], separators=(",", ":"), sort_keys=True)
-        writer.writerow([csv_cell(data[f]) for f in CSV_FIELDS])
+        writer.writerow([data[f] if f in _GENERATED_FIELDS else csv_cell(data[f]) for f in CSV_FIELDS])
 
     return write
 
@@ -350,13 +355,13 @@ def _csv_writer(out: IO[str]) -> Callable[[ConsentRecord], None]:
 @click.option("--until", type=DATE, help="Only records created before this date (UTC, not included).")
 @click.option("--subject", help="Only the records of this subject id (one visitor).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8", lazy=False), default="-",
-              help="Write to FILE instead of standard output.")
+@click.option("-o", "--output", "output_path", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="Write to FILE instead of standard output (opened once every other option is checked).")
 @click.option("--batch-size", type=click.IntRange(1, 100_000), default=2000, show_default=True,
               help="Records fetched per query.")
 @_progress_option
 def export(
-    since: datetime | None, until: datetime | None, subject: str | None, fmt: str, output: IO[str],
+    since: datetime | None, until: datetime | None, subject: str | None, fmt: str, output_path: str,
     batch_size: int, progress: bool | None,
 ) -> None:
     """Stream consent records, oldest first, as JSON Lines or CSV.
@@ -365,9 +370,25 @@ def export(
     """
     _window(since, until)
     store = _sql_store()
-    write = (_jsonl_writer if fmt == "jsonl" else _csv_writer)(output)
+    written = 0
+    output = _open_output(output_path)
+    try:
+        written = _write_export(store, output, fmt, since, until, subject, batch_size, progress)
+    finally:
+        if output_path != "-":
+            with suppress(OSError):  # a failed write was reported already; closing retries the same flush
+                output.close()
+    if output_path != "-":  # a file: say how much went into it
+        click.echo(f"Exported {written} records.", err=True)
+
+
+def _write_export(
+    store: SQLStore, output: IO[str], fmt: str, since: datetime | None, until: datetime | None,
+    subject: str | None, batch_size: int, progress: bool | None,
+) -> int:
     written = 0
     with _store_errors(), _output_errors(output):
+        write = (_jsonl_writer if fmt == "jsonl" else _csv_writer)(output)
         rows = store.iter_records(since=since, until=until, subject_id=subject, batch=batch_size)
         if _show_progress(progress):
             total = stats_module.count(store, since, until, subject)
@@ -379,8 +400,18 @@ def export(
             for record in rows:
                 write(record)
                 written += 1
-    if output is not sys.stdout:
-        click.echo(f"Exported {written} records.", err=True)
+    return written
+
+
+def _open_output(path: str) -> IO[str]:
+    """The export's destination: standard output for ``-``, else the file, opened (and so emptied) only now
+    that every option has been checked."""
+    if path == "-":
+        return sys.stdout
+    try:
+        return open(path, "w", encoding="utf-8")
+    except OSError as exc:
+        raise click.UsageError(f"Could not write the export to {path}: {exc.strerror or exc}.") from exc
 
 
 @consent_cli.command("purge", epilog=_EXIT_CODES_HELP)

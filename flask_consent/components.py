@@ -104,8 +104,9 @@ class Components:
         return self.recorder.banner_hash(locale)
 
     def undeclared_cookies(self) -> list[str]:
-        """Names of cookies the app was seen setting that no purpose declares."""
-        return self.cookie_notes.undeclared()
+        """Names of cookies the app was seen setting that no purpose declares (now: a name declared since it
+        was noted is no longer reported)."""
+        return [n for n in self.cookie_notes.undeclared() if self.registry.purpose_of_cookie(n) is None]
 
     def declaration(self, locale: str | None = None) -> list[dict[str, Any]]:
         """Every purpose with its vendors, cookies, lifetimes and justification, for the shop's policy."""

@@ -6,11 +6,12 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from conftest import record_count, shop_purposes
-from consent_log_data import seed
+from consent_log_data import RECORDS, seed
 from flask import Flask
 
 from flask_consent import Consent, Cookie, Purpose
@@ -35,7 +36,7 @@ def test_init_db_creates_the_log_and_is_repeatable(app: Flask) -> None:
     assert "Consent log ready." in again.output
 
 
-def test_audit_lists_undeclared_cookies_the_app_set(app: Flask) -> None:
+def test_audit_lists_undeclared_cookies_the_app_set(app: Flask, make_app: Callable[..., Flask]) -> None:
     assert run(app, "audit").output.strip() == "No undeclared cookies seen."
 
     @app.get("/tracker")
@@ -50,6 +51,14 @@ def test_audit_lists_undeclared_cookies_the_app_set(app: Flask) -> None:
     result = run(app, "audit")
     assert result.exit_code == 0
     assert result.output.split() == ["mystery_id"]
+    assert "mystery_id" in run(app, "check").output
+
+    # Declared since (the same instance folder, now with a purpose naming it): no longer reported.
+    declared = [*(p for p in shop_purposes() if p.key != "analytics"),
+                Purpose("analytics", "Analytics", "Counts visits.", cookies=[Cookie("mystery_id")])]
+    later = make_app(declared)
+    assert run(later, "audit").output.strip() == "No undeclared cookies seen."
+    assert "mystery_id" not in run(later, "check").output
 
 
 def test_database_unreachable_exits_3_with_a_message(make_app: Callable[..., Flask], tmp_path: Any) -> None:
@@ -269,10 +278,50 @@ def test_export_usage_errors_exit_2(seeded: Flask, args: list[str], message: str
     assert message in result.output
 
 
+def test_a_usage_error_leaves_an_earlier_export_file_as_it_was(seeded: Flask, tmp_path: Any) -> None:
+    out = tmp_path / "keep.jsonl"
+    out.write_text("earlier export\n", encoding="utf-8")
+    for bad in (["--since", "2027-01-01", "--until", "2026-01-01"], ["--since", "2026-13-01"]):
+        assert run(seeded, "export", "-o", str(out), *bad).exit_code == 2
+        assert out.read_text(encoding="utf-8") == "earlier export\n"
+
+
+def test_an_empty_export_to_a_file_still_makes_the_file(app: Flask, tmp_path: Any) -> None:
+    for fmt, lines in (("jsonl", 0), ("csv", 1)):  # the CSV has its header row
+        out = tmp_path / f"none.{fmt}"
+        result = run(app, "export", "--format", fmt, "-o", str(out))
+        assert result.exit_code == 0 and "Exported 0 records." in result.output
+        assert len(out.read_text(encoding="utf-8").splitlines()) == lines
+
+
+def test_an_export_to_standard_output_is_only_the_records(seeded: Flask) -> None:
+    result = seeded.test_cli_runner().invoke(args=["consent", "export"])
+    assert result.exit_code == 0
+    assert "Exported" not in result.stdout and "Exported" not in result.stderr
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["r1", "r2", "r3", "r4"]
+
+
+def test_csv_export_keeps_generated_ids_exactly_and_neutralises_free_text(app: Flask, tmp_path: Any) -> None:
+    """About one generated id in 64 starts with ``-``: it must stay as the log has it (it is looked up again),
+    while text the app gives (a user id) that starts like a formula is neutralised."""
+    store = app.extensions["consent"].store
+    with app.app_context():
+        store.init_db()
+    record = replace(RECORDS[0], id="-sB7ObWijv7bZehC", subject_id="-subject1", consent_id="-consent1",
+                     user_id="=HYPERLINK(\"http://evil.example\")")
+    store.append(record)
+    out = tmp_path / "ids.csv"
+    assert run(app, "export", "--format", "csv", "-o", str(out)).exit_code == 0
+    (row,) = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert (row["id"], row["subject_id"], row["consent_id"]) == ("-sB7ObWijv7bZehC", "-subject1", "-consent1")
+    assert row["user_id"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert run(app, "export", "--subject", row["subject_id"]).output.count("-sB7ObWijv7bZehC") == 1
+
+
 def test_export_to_a_directory_exits_2(seeded: Flask, tmp_path: Any) -> None:
     result = run(seeded, "export", "-o", str(tmp_path))
     assert result.exit_code == 2
-    assert "Is a directory" in result.output
+    assert "is a directory" in result.output.lower()
 
 
 def test_export_to_a_full_disk_exits_2_without_a_traceback(seeded: Flask) -> None:
@@ -369,3 +418,25 @@ def test_export_into_a_closed_pipe_ends_quietly(tmp_path: Any) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert json.loads(done.stdout)["id"] == "r00000"
+
+
+def test_an_export_to_standard_output_redirected_to_a_file_holds_only_records(tmp_path: Any) -> None:
+    """``flask consent export > all.jsonl 2>&1``: the count line belongs to exports into a named file only."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{tmp_path / 'consent.db'}"
+    (tmp_path / "piped_shop.py").write_text(PIPED_SHOP.format(instance=str(tmp_path / "instance"), db=db))
+    app = Flask("seeder", instance_path=str(tmp_path / "instance"))
+    app.config.update(SECRET_KEY="piped-shop-key-0123456789abcdef", CONSENT_DATABASE_URL=db)
+    Consent(app)
+    assert app.extensions["consent"].store.append_idempotent(RECORDS) == 4
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
+    command = f"{shlex.quote(sys.executable)} -m flask consent export > all.jsonl 2>&1"
+    done = subprocess.run(["bash", "-c", command], cwd=tmp_path, env={**env, "FLASK_APP": "piped_shop"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    lines = (tmp_path / "all.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["r1", "r2", "r3", "r4"]
