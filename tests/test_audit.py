@@ -234,3 +234,21 @@ def test_reads_log_pages_may_read_but_not_write(leaky: Flask, consent_audit: Aud
 def test_scan_reads_log_option(leaky: Flask) -> None:
     result = leaky.test_cli_runner().invoke(args=["consent", "scan", "--reads-log", "/stats"])
     assert result.exit_code == 1 and "database statement" not in result.stdout
+
+
+def test_every_script_type_a_browser_runs_and_every_image_candidate_is_read() -> None:
+    """Legacy JavaScript types (``text/x-javascript``...), a type with parameters and ``srcset`` candidates are
+    all fetched by browsers, so the test-client audit must see them; inert types and own-host URLs are not
+    reported."""
+    from flask_consent.audit.markup import read_page
+
+    html = """<body>
+    <script type="text/x-javascript" src="https://tracker.example/x.js"></script>
+    <script type="application/x-javascript" src="https://tracker.example/y.js"></script>
+    <script type="text/javascript; charset=utf-8" src="https://tracker.example/z.js"></script>
+    <script type="text/plain" data-consent="analytics" src="https://inert.example/a.js"></script>
+    <img srcset="https://pixel.example/p.gif 1x, /own.png 2x, https://pixel.example/q.gif 3x">
+    </body>"""
+    urls = [e.url for e in read_page(html, "shop.test").external]
+    assert urls == ["https://tracker.example/x.js", "https://tracker.example/y.js", "https://tracker.example/z.js",
+                    "https://pixel.example/p.gif", "https://pixel.example/q.gif"]

@@ -33,7 +33,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-_STORAGE_KEYS = "() => [Object.keys(window.localStorage), Object.keys(window.sessionStorage)]"
+# A sandboxed page (CSP ``sandbox``) may not read its storage at all: it then stored nothing either.
+_STORAGE_KEYS = ("() => { try { return [Object.keys(localStorage), Object.keys(sessionStorage)]; }"
+                 " catch (e) { return [[], []]; } }")
 _GPC_SCRIPT = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
 
 
@@ -130,7 +132,7 @@ class _Visitor:
             report.add(self.name, path, f"requested {url} from another host before consent (the audit blocked it)")
         stored = [("a script wrote cookie", name) for name, _ in sorted(self.jar() - before)
                   if name not in self.header_cookies and name not in self.ignore]
-        local, session = self.page.evaluate(_STORAGE_KEYS)
+        local, session = self._storage_keys()
         for area, keys in (("localStorage", local), ("sessionStorage", session)):
             kind = f"a script stored {area} key"
             for key in keys:
@@ -138,6 +140,17 @@ class _Visitor:
                     self.storage.add((kind, key))
                     stored.append((kind, key))
         return stored
+
+    def _storage_keys(self) -> tuple[list[str], list[str]]:
+        """The page's localStorage and sessionStorage keys. A page that moves on as it loads (a meta refresh, a
+        script redirect) is read once it has landed."""
+        for _ in range(3):
+            try:
+                local, session = self.page.evaluate(_STORAGE_KEYS)
+                return local, session
+            except PlaywrightError:  # the page navigated while it was read
+                self.page.wait_for_load_state("load")
+        return [], []
 
     def close(self) -> None:
         self.context.close()

@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
-#: Script types a browser runs; anything else (``text/plain`` from ``consent_script``) is inert.
-_SCRIPT_TYPES = {"", "module", "text/javascript", "application/javascript", "text/ecmascript",
-                 "application/ecmascript", "text/jscript", "text/livescript"}
+#: Script types a browser runs (HTML's JavaScript MIME type essences, and ``module``); anything else
+#: (``text/plain`` from ``consent_script``) is inert.
+_SCRIPT_TYPES = {
+    "", "module", "text/javascript", "application/javascript", "text/ecmascript", "application/ecmascript",
+    "text/jscript", "text/livescript", "application/x-ecmascript", "application/x-javascript",
+    "text/x-ecmascript", "text/x-javascript", *(f"text/javascript1.{n}" for n in range(6)),
+}
 _SEPARATORS = re.compile(r"[\s,]+")
 
 
@@ -47,12 +51,12 @@ class _Parser(HTMLParser):
             self.page.has_reopen = True
         if tag not in ("script", "iframe", "img"):
             return
-        if tag == "script" and found.get("type", "").strip().lower() not in _SCRIPT_TYPES:
+        if tag == "script" and found.get("type", "").split(";")[0].strip().lower() not in _SCRIPT_TYPES:
             return  # inert: the browser neither fetches nor runs it
-        src = found.get("src", "").strip()
-        if src and self._other_host(src):
-            purposes = tuple(k for k in _SEPARATORS.split(found.get("data-consent", "")) if k)
-            self.page.external.append(Embed(tag, src, purposes))
+        purposes = tuple(k for k in _SEPARATORS.split(found.get("data-consent", "")) if k)
+        for url in _urls(tag, found):
+            if self._other_host(url):
+                self.page.external.append(Embed(tag, url, purposes))
 
     handle_startendtag = handle_starttag
 
@@ -61,6 +65,18 @@ class _Parser(HTMLParser):
         if parts.scheme not in ("", "http", "https") or not parts.netloc:
             return False
         return (parts.hostname or "") != self.own_host
+
+
+def _urls(tag: str, attrs: dict[str, str]) -> Iterator[str]:
+    """What the tag fetches: its ``src`` and, for an image, each candidate of its ``srcset``."""
+    src = attrs.get("src", "").strip()
+    if src:
+        yield src
+    if tag == "img":
+        for candidate in attrs.get("srcset", "").split(","):
+            url = candidate.strip().split(" ")[0]
+            if url:
+                yield url
 
 
 def read_page(html: str, own_host: str) -> PageMarkup:

@@ -57,6 +57,31 @@ def test_clean_shop_is_clean_in_chromium(browser: Browser, sqlite_url: str, tmp_
     report.assert_clean()
 
 
+@pytest.mark.parametrize("page", [
+    '<html><head><meta http-equiv="refresh" content="0; url=/landed"></head><body>moving</body></html>',
+    "<html><body><script>location.replace('/landed')</script>moving</body></html>",
+])
+def test_a_page_that_moves_on_as_it_loads_is_audited_not_crashed(
+    browser: Browser, sqlite_url: str, tmp_path: Any, page: str
+) -> None:
+    app = build_clean_app(sqlite_url, str(tmp_path / "instance"))
+    app.add_url_rule("/moving", "moving", lambda: page)
+    app.add_url_rule("/landed", "landed", lambda: "<html><body><h1>Landed</h1></body></html>")
+    assert run_browser_audit(app, browser=browser, paths=["/moving"]).problems == []
+
+
+def test_a_sandboxed_page_whose_storage_cannot_be_read_is_audited(
+    browser: Browser, sqlite_url: str, tmp_path: Any
+) -> None:
+    app = build_clean_app(sqlite_url, str(tmp_path / "instance"))
+
+    @app.get("/sandboxed")
+    def sandboxed() -> Any:
+        return "<html><body><h1>Sandboxed</h1></body></html>", 200, {"Content-Security-Policy": "sandbox"}
+
+    assert run_browser_audit(app, browser=browser, paths=["/sandboxed"]).problems == []
+
+
 def test_scan_browser_names_the_script_written_cookie(tmp_path: Path) -> None:
     """The command as a shop runs it: its own Chromium, on a port of its own, in a process of its own."""
     (tmp_path / "leaky_wsgi.py").write_text(
