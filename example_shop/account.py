@@ -15,8 +15,10 @@ from .forms import LoginForm, ProfileForm, RegisterForm, SimpleForm, local_path
 from .models import Favourite, Interest, Order, User
 from .seed import CATEGORIES, hash_password
 from .seller import seller_of
+from .shop import DRAFT
 from .signins import KEEP, sign_ins_of
 from .throttle import login_throttle
+from .withdrawal import forget_device_data
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -59,6 +61,10 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             return render_template("account/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = db.session.scalar(db.select(User).where(User.email == email))
         if user is not None and check_password_hash(user.password_hash, form.password.data or ""):
+            if current_user.is_authenticated and current_user.id != user.id:
+                # Signing in over another member who never signed out: their cart and drafts are theirs.
+                session.pop("cart", None)
+                session.pop(DRAFT, None)
             login_user(user, remember=bool(form.remember.data))
             return redirect(local_path(request.args.get("next")) or url_for("shop.index"), 303)
         throttle.failed(email, address)
@@ -69,6 +75,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
 @bp.post("/logout")
 def logout() -> Response:
     if SimpleForm().validate_on_submit():
+        forget_device_data()  # read while the device still holds its consent subject and analytics cookie
         logout_user()
         session.pop("cart", None)
     return redirect(url_for("shop.index"), 303)

@@ -25,6 +25,8 @@ class QueuedRequest:
     details: str
     requester: str
     created_at: datetime
+    #: The Hong Kong day it arrived, from which both deadlines count.
+    received: date
     target_due: date
     legal_due: date
     overdue: bool
@@ -42,6 +44,7 @@ def queued(request_row: DataRequest, today: date) -> QueuedRequest:
         details=request_row.details,
         requester=request_row.user.email if request_row.user else "(account cancelled)",
         created_at=request_row.created_at,
+        received=d.received,
         target_due=d.target_due,
         legal_due=d.legal_due,
         overdue=state == "overdue",

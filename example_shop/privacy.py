@@ -40,6 +40,7 @@ from .models import (
 )
 from .recommendations import browsing_of
 from .seller import sellers_of_order
+from .shop import cart_lines
 from .signins import KEEP as SIGNIN_KEEP
 from .signins import sign_ins_of
 from .support import cases_of
@@ -144,9 +145,11 @@ def collect_data() -> dict[str, Any]:
         data["interests"] = sorted(db.session.scalars(db.select(Interest.category).where(Interest.user_id == member)))
         data["security_log"] = [{"at": _iso(s.at), "device": s.device, "ip_hash": s.ip_hash}
                                 for s in sign_ins_of(member)]
-        data["data_requests"] = [{"kind": q.kind, "status": q.status, "created_at": _iso(q.created_at),
+        data["data_requests"] = [{"kind": q.kind, "status": q.status, "details": q.details,
+                                  "created_at": _iso(q.created_at), "received_hk": q.received.isoformat(),
                                   "target_due": q.target_due.isoformat(), "legal_due": q.legal_due.isoformat()}
                                  for q in requests_of(member)]
+    data["cart"] = [{"product": p.name, "quantity": q} for p, q in cart_lines()[0]]
     data["browsing_history"] = [
         {"product": e.product.name, "viewed_at": _iso(e.viewed_at)}
         for e in db.session.scalars(db.select(BrowsingEvent).where(browsing_of(subject, member)))

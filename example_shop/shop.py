@@ -7,6 +7,7 @@ partner-sharing step.
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -146,7 +147,7 @@ def _cart() -> dict[str, int]:
     return {str(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
 
 
-def _cart_lines() -> tuple[list[tuple[Product, int]], int]:
+def cart_lines() -> tuple[list[tuple[Product, int]], int]:
     cart = _cart()
     ids = [int(k) for k in cart if k.isdigit()]
     products = db.session.scalars(db.select(Product).where(Product.id.in_(ids))).all() if ids else []
@@ -175,7 +176,7 @@ def cart_set(slug: str) -> Response:
 
 @bp.get("/cart")
 def cart() -> str:
-    lines, total = _cart_lines()
+    lines, total = cart_lines()
     return render_template("cart.html", lines=lines, total=total, cart_form=CartForm())
 
 
@@ -206,7 +207,7 @@ def _forget_draft(sender: object, **extra: object) -> None:
 @bp.route("/checkout", methods=["GET", "POST"])
 @login_required
 def checkout() -> str | Response:
-    lines, total = _cart_lines()
+    lines, total = cart_lines()
     if not lines:
         return redirect(url_for("shop.cart"))
     form = CheckoutForm()
@@ -232,7 +233,7 @@ def checkout() -> str | Response:
                 order_id=order.id, user_id=current_user.id, partner=PARTNER,
                 payload=json.dumps({
                     "email": current_user.email,
-                    "district": (form.address.data or "").split(",")[-1].strip(),
+                    "district": district_of(form.address.data or ""),
                     "items": [p.name for p, _ in lines],
                 }),
             ))
@@ -242,6 +243,36 @@ def checkout() -> str | Response:
         return redirect(url_for("shop.order", order_id=order.id), 303)
     return render_template("checkout.html", form=form, lines=lines, total=total, partner=PARTNER,
                            count=sum(q for _, q in lines))
+
+
+#: Hong Kong's 18 districts, and the areas people write in an address, each with its district.
+DISTRICTS = {name.casefold(): name for name in (
+    "Central and Western", "Wan Chai", "Eastern", "Southern", "Yau Tsim Mong", "Sham Shui Po", "Kowloon City",
+    "Wong Tai Sin", "Kwun Tong", "Kwai Tsing", "Tsuen Wan", "Tuen Mun", "Yuen Long", "North", "Tai Po",
+    "Sha Tin", "Sai Kung", "Islands",
+)} | {area.casefold(): district for area, district in (
+    ("Central", "Central and Western"), ("Sheung Wan", "Central and Western"), ("Causeway Bay", "Wan Chai"),
+    ("North Point", "Eastern"), ("Quarry Bay", "Eastern"), ("Aberdeen", "Southern"), ("Stanley", "Southern"),
+    ("Tsim Sha Tsui", "Yau Tsim Mong"), ("Mong Kok", "Yau Tsim Mong"), ("Jordan", "Yau Tsim Mong"),
+    ("Yau Ma Tei", "Yau Tsim Mong"), ("Cheung Sha Wan", "Sham Shui Po"), ("To Kwa Wan", "Kowloon City"),
+    ("Hung Hom", "Kowloon City"), ("Diamond Hill", "Wong Tai Sin"), ("Ngau Tau Kok", "Kwun Tong"),
+    ("Kwai Chung", "Kwai Tsing"), ("Tsing Yi", "Kwai Tsing"), ("Tin Shui Wai", "Yuen Long"),
+    ("Sheung Shui", "North"), ("Fanling", "North"), ("Ma On Shan", "Sha Tin"), ("Tseung Kwan O", "Sai Kung"),
+    ("Tung Chung", "Islands"), ("Lantau", "Islands"),
+)}
+_PLACE = re.compile("|".join(sorted((re.escape(k) for k in DISTRICTS), key=len, reverse=True)), re.IGNORECASE)
+
+
+def district_of(address: str) -> str | None:
+    """The district an address names (the last place named in it), or None: the partner gets a district or
+    nothing, never a street, building or flat."""
+    places = [m.group(0).casefold() for m in _PLACE.finditer(address)
+              if _word_bounded(address, m.start(), m.end())]
+    return DISTRICTS[places[-1]] if places else None
+
+
+def _word_bounded(text: str, start: int, end: int) -> bool:
+    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
 
 
 @bp.get("/orders/<int:order_id>")

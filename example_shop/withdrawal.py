@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 from flask_login import current_user
 
-from flask_consent import ConsentState
+from flask_consent import ConsentState, current_consent
 from flask_consent.signals import consent_changed
 
 from .extensions import db
 from .models import AnalyticsEvent, BrowsingEvent, PartnerShare
 from .recommendations import browsing_of
-from .thirdparty import analytics_of
+from .thirdparty import ANALYTICS_COOKIE, analytics_of
 
 
 def forget_withdrawn(sender: Flask, before: ConsentState, after: ConsentState, **_: Any) -> None:
@@ -37,6 +37,22 @@ def forget_withdrawn(sender: Flask, before: ConsentState, after: ConsentState, *
         db.session.execute(db.delete(AnalyticsEvent).where(analytics_of(member)))
     if "third_party_sharing" in refused and member:
         db.session.execute(db.delete(PartnerShare).where(PartnerShare.user_id == member))
+    db.session.commit()
+
+
+def forget_device_data() -> None:
+    """At sign-out the device becomes a new visitor: the extension forgets its consent subject and expires its
+    purpose cookies. What was collected about the device while nobody was signed in (its browsing and page
+    views) could then never be reached, shown or deleted by anyone, so it is deleted now. The member's own data,
+    kept under their account, stays theirs."""
+    subject = current_consent.subject_id
+    if subject:
+        db.session.execute(db.delete(BrowsingEvent).where(
+            BrowsingEvent.subject_id == subject, BrowsingEvent.user_id.is_(None)))
+    visitor = request.cookies.get(ANALYTICS_COOKIE)
+    if visitor:
+        db.session.execute(db.delete(AnalyticsEvent).where(
+            AnalyticsEvent.visitor == visitor, AnalyticsEvent.user_id.is_(None)))
     db.session.commit()
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from example_shop.extensions import db
 from example_shop.models import AnalyticsEvent, BrowsingEvent, Order, PartnerShare
 
@@ -105,3 +107,22 @@ def test_shop_forms_need_csrf_token(shop, client):
     login(client, shop)
     r = client.post("/product/jasmine-green-tea/review", data={"rating": "4", "body": "No token"})
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize(("address", "district"), [
+    ("Flat 5B, 1 Test Road, Sha Tin", "Sha Tin"),
+    ("Harbour Court\r\n8 Demo Street\r\nMong Kok", "Yau Tsim Mong"),  # several lines, no comma
+    ("12/F, 8 North Point Road, North Point", "Eastern"),
+    ("Room 3, Block B, Somewhere Estate", None),  # no district named: nothing rather than the street
+])
+def test_a_partner_gets_the_district_never_the_street(shop, client, address, district):  # C24
+    register(client)
+    decide(client, "grant", "third_party_sharing")
+    add_to_cart(client)
+    r = client.post("/checkout", data={"csrf_token": token(client, "/checkout"), "consignee": "Wong Siu Mei",
+                                       "address": address, "phone": "+852 6000 1234", "share_with_partner": "y"})
+    assert r.status_code == 303
+    with shop.app_context():
+        payload = json.loads(db.session.scalars(db.select(PartnerShare)).one().payload)
+    assert payload["district"] == district
+    assert set(payload) == {"email", "district", "items"}

@@ -159,3 +159,28 @@ def test_admin_sees_open_requests_overdue_first(shop, client):  # C27
     r = client.post(f"/admin/requests/{first_id}/complete", data={"csrf_token": token(client, "/admin/")})
     assert r.status_code == 303
     assert f'data-request-id="{first_id}"' not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_the_download_holds_the_requests_words_and_the_cart(shop, client):
+    register(client)
+    client.post("/cart/clay-pot", data={"csrf_token": token(client), "quantity": "2", "add": "1"})
+    client.post("/privacy/requests", data={"csrf_token": token(client, "/privacy"), "kind": "correction",
+                                           "details": "My phone is really +852 6666 0000"})
+    data = client.get("/privacy/download").get_json()
+    assert [q["details"] for q in data["data_requests"]] == ["My phone is really +852 6666 0000"]
+    assert [line["quantity"] for line in data["cart"]] == [2]
+
+
+def test_a_request_shows_the_hong_kong_day_it_arrived(shop, client):  # C27
+    """Received at 01:30 in Hong Kong (17:30 UTC the day before): the page shows the Hong Kong day, from which
+    the 15 and 40 days count, not the UTC one."""
+    register(client)
+    client.post("/privacy/requests", data={"csrf_token": token(client, "/privacy"), "kind": "access",
+                                           "details": "copy please"})
+    with shop.app_context():
+        row = db.session.scalars(db.select(DataRequest).where(DataRequest.details == "copy please")).one()
+        row.created_at = datetime(2026, 1, 31, 17, 30)  # naive UTC, as the shop stores it
+        db.session.commit()
+    html = client.get("/privacy").get_data(as_text=True)
+    assert ">2026-02-01<" in html and ">2026-02-16<" in html and ">2026-03-13<" in html
+    assert "2026-01-31" not in html

@@ -130,3 +130,45 @@ def test_a_grant_that_lapsed_is_no_refusal_its_data_stays_until_the_visitor_answ
     assert _count(new_policy, BrowsingEvent) == 2
     decide(again, "accept_all", scope="due")
     assert _count(new_policy, BrowsingEvent) == 2
+
+
+def test_signing_out_deletes_what_the_device_collected_while_nobody_was_signed_in(shop: Flask) -> None:
+    """A guest browses, signs in, signs out: the device becomes a new visitor, so its anonymous browsing and
+    page views would be left where nobody can reach or delete them. They go at sign-out; after that a refusal
+    and a cancellation leave nothing behind."""
+    device = shop.test_client()
+    decide(device, "accept_all")
+    _browse_and_beacon(device)  # as a guest
+    register(device)
+    device.get("/product/bamboo-steamer")  # as the member
+    assert _count(shop, BrowsingEvent) == 3 and _count(shop, AnalyticsEvent) == 1
+    device.post("/account/logout", data={"csrf_token": token(device)})
+    assert _count(shop, BrowsingEvent) == 1 and _count(shop, AnalyticsEvent) == 0  # the member's view stays theirs
+
+    device.post("/account/login", data={"csrf_token": token(device, "/account/login"),
+                                        "email": "mei@example.test", "password": "correct horse battery"})
+    decide(device, "reject_all")
+    r = device.post("/privacy/cancel", data={"csrf_token": token(device, "/privacy"),
+                                             "password": "correct horse battery", "confirm": "y"})
+    assert r.status_code == 303
+    assert _count(shop, BrowsingEvent) == 0 and _count(shop, AnalyticsEvent) == 0
+
+
+def test_a_member_signing_in_over_another_gets_none_of_their_cart(shop: Flask) -> None:
+    device = shop.test_client()
+    login(device, shop)
+    t = token(device, "/product/tieguanyin-oolong")
+    device.post("/cart/tieguanyin-oolong", data={"csrf_token": t, "quantity": 3, "add": 1})
+    assert "Tieguanyin" in device.get("/cart").get_data(as_text=True)
+    register(shop.test_client(), email="bo@example.test", name="Chan Bo")
+    device.post("/account/login", data={"csrf_token": token(device, "/account/login"),
+                                        "email": "bo@example.test", "password": "correct horse battery"})
+    assert "Tieguanyin" not in device.get("/cart").get_data(as_text=True)
+
+
+def test_a_guests_cart_comes_along_when_they_sign_in(shop: Flask) -> None:
+    device = shop.test_client()
+    t = token(device, "/product/tieguanyin-oolong")
+    device.post("/cart/tieguanyin-oolong", data={"csrf_token": t, "quantity": 1, "add": 1})
+    login(device, shop)
+    assert "Tieguanyin" in device.get("/cart").get_data(as_text=True)
