@@ -35,7 +35,7 @@ def register() -> str | Response:
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
         if db.session.scalar(db.select(User.id).where(User.email == email)) is not None:
-            form.email.errors = [*form.email.errors, "An account with this e-mail already exists."]
+            form.email.errors = [*form.email.errors, _("An account with this e-mail already exists.")]
         else:
             user = User(email=email, name=form.name.data or "", password_hash=hash_password(form.password.data or ""))
             db.session.add(user)
@@ -68,7 +68,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             login_user(user, remember=bool(form.remember.data))
             return redirect(local_path(request.args.get("next")) or url_for("shop.index"), 303)
         throttle.failed(email, address)
-        form.password.errors = [*form.password.errors, "E-mail or password is wrong."]
+        form.password.errors = [*form.password.errors, _("E-mail or password is wrong.")]
     return render_template("account/login.html", form=form)
 
 
@@ -97,7 +97,7 @@ def profile() -> str | Response:
         current_user.phone = form.phone.data or ""
         current_user.address = form.address.data or ""
         db.session.commit()
-        flash("Your profile is saved.")
+        flash(_("Your profile is saved."))
         return redirect(url_for("account.profile"), 303)
     orders = db.session.scalars(
         db.select(Order).where(Order.user_id == current_user.id).order_by(Order.created_at.desc())

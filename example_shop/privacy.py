@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any, cast
 
 from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
@@ -179,9 +180,10 @@ def new_request() -> Response:
     if form.validate_on_submit():
         db.session.add(DataRequest(user_id=current_user.id, kind=form.kind.data, details=form.details.data or ""))
         db.session.commit()
-        flash(f"Request received. We aim to answer within {TARGET_DAYS} days and always within {LEGAL_DAYS}.")
+        flash(_("Request received. We aim to answer within %(target)d days and always within %(legal)d.",
+                target=TARGET_DAYS, legal=LEGAL_DAYS))
     else:
-        flash("Please choose the kind of request.")
+        flash(_("Please choose the kind of request."))
     return redirect(url_for("privacy.centre", _anchor="requests"), 303)
 
 
@@ -221,9 +223,9 @@ def cancel() -> tuple[str, int] | Response:
         logout_user()
         cancel_account(user, subject)
         session.clear()
-        flash("Your account and personal data have been deleted.")
+        flash(_("Your account and personal data have been deleted."))
         response = redirect(url_for("shop.index"), 303)
         response.delete_cookie(ANALYTICS_COOKIE)  # its id no longer leads to anything: start afresh
         return response
-    form.password.errors = [*form.password.errors, "Please confirm with your password and tick the box."]
+    form.password.errors = [*form.password.errors, _("Please confirm with your password and tick the box.")]
     return _centre(form), 400

@@ -21,7 +21,7 @@ from .context import RequestConsent, consent_state, csrf_token, locale, locale_s
 from .exc import ConfigurationError
 from .forms import current_path, home
 from .gcm import gcm_default_snippet
-from .i18n import period, strings, translate
+from .i18n import babel_locale, period, strings, translate
 from .purposes import localise
 from .state import ConsentState
 
@@ -108,7 +108,8 @@ def cache_key(template: str, state: ConsentState, r: RequestConsent) -> tuple[An
     """Everything a kept banner template's output depends on that can differ between requests.
 
     The templates read the state only through its due purposes, its reason and the purposes the GPC signal
-    refuses; the strings through the locale; links through the URL root and the policy URL. Purposes and
+    refuses; the strings through the locale (and vendor names through Flask-Babel's, when the app has it);
+    links through the URL root and the policy URL. Purposes and
     settings are fixed per app, and the cache is per app.
     """
     settings = r.comps.settings
@@ -121,6 +122,7 @@ def cache_key(template: str, state: ConsentState, r: RequestConsent) -> tuple[An
         state.reason,
         tuple(p.key for p in state.due()),
         state.refused_by_gpc(),
+        babel_locale() if "babel" in r.app.extensions else None,  # vendor names go through Flask-Babel's gettext
     )
 
 
@@ -149,11 +151,12 @@ def _kept(
     if not cacheable(r, templates):
         return _filled(_SLOTS.split(render()), r) + assets(comps)
     key = cache_key(template, state, r)
+    same_assets = comps.settings.csp_nonce is None  # else each request's tags carry its own nonce
     pieces = comps.banners.get(key)
     if pieces is None:
-        pieces = tuple(_SLOTS.split(render() + (str(assets(comps)) if key[4] else "")))
+        pieces = tuple(_SLOTS.split(render() + (str(assets(comps)) if same_assets else "")))
         comps.banners.put(key, pieces)
-    return _filled(pieces, r) if key[4] else _filled(pieces, r) + assets(comps)
+    return _filled(pieces, r) if same_assets else _filled(pieces, r) + assets(comps)
 
 
 def _filled(pieces: Sequence[str], r: RequestConsent) -> Markup:

@@ -241,7 +241,8 @@ def available_locales() -> tuple[str, ...]:
     return LOCALES + _added_locales(_directories())
 
 
-def _babel_locale() -> str | None:
+def babel_locale() -> str | None:
+    """Flask-Babel's locale for this request (what its ``gettext`` translates into), or None without it."""
     if "babel" not in current_app.extensions:
         return None
     try:
@@ -258,7 +259,7 @@ def select_locale(selector: Callable[[], str | None] | None = None) -> str:
     Each of them may name a bundled locale or one the app's catalogs add.
     """
     added = _added_locales(_directories())
-    for source in (selector, _babel_locale):
+    for source in (selector, babel_locale):
         if source is not None:
             found = normalise(source(), added)
             if found:

@@ -156,3 +156,35 @@ def test_a_language_the_visitor_refuses_with_q0_is_never_chosen(client):
     state = client.get("/consent/state", headers={"Accept-Language": "zh-CN;q=0, en;q=0.5"}).get_json()
     assert state["locale"] == "en"
     assert client.get("/consent/state", headers={"Accept-Language": "zh-HK;q=0"}).get_json()["locale"] == "en"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("flask_babel") is None, reason="Flask-Babel is not installed")
+def test_vendor_names_follow_flask_babel_and_kept_banners_never_mix_its_languages(sqlite_url, tmp_path):
+    """Vendor names are the app's strings, translated through Flask-Babel's ``gettext`` like its own texts.
+    Where the extension's locale (here fixed by ``CONSENT_LOCALE_SELECTOR``) and Flask-Babel's differ, a banner
+    kept for one visitor must not show another visitor's language."""
+    from babel.messages import Catalog
+    from babel.messages.mofile import write_mo
+    from conftest import build_app
+    from flask import request
+    from flask_babel import Babel
+
+    for lang, name in (("zh_Hant_HK", "九龍廣告"), ("fr", "Publicités de Kowloon")):
+        catalog = Catalog(locale=lang)
+        catalog.add("Kowloon Ads", name)
+        folder = tmp_path / "translations" / lang / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        with open(folder / "messages.mo", "wb") as f:
+            write_mo(f, catalog)
+    purposes = [p if p.key != "advertising" else Purpose("advertising", "Advertising", "Ads.", vendors=["Kowloon Ads"])
+                for p in localised_purposes()]
+    app = build_app(sqlite_url, str(tmp_path / "inst"), purposes, CONSENT_LOCALE_SELECTOR=lambda: "en",
+                    BABEL_TRANSLATION_DIRECTORIES=str(tmp_path / "translations"))
+    Babel(app, locale_selector=lambda: request.args.get("babel", "en"))
+    client = app.test_client()
+    assert "九龍廣告" in client.get("/?babel=zh_Hant_HK").get_data(as_text=True)
+    french = client.get("/?babel=fr").get_data(as_text=True)
+    assert "Publicités de Kowloon" in french and "九龍廣告" not in french
+    english = client.get("/").get_data(as_text=True)
+    assert "Kowloon Ads" in english and "九龍廣告" not in english and "Publicités" not in english
+    assert "九龍廣告" in client.get("/consent/declaration?babel=zh_Hant_HK").get_data(as_text=True)

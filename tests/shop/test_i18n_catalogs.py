@@ -231,3 +231,24 @@ def test_detour_needs_the_csrf_token(shop: Flask, client: FlaskClient) -> None:
     assert r.status_code == 400
     with client.session_transaction() as session:
         assert "checkout_draft" not in session
+
+
+@pytest.mark.parametrize("lang", CHINESE)
+def test_messages_after_a_form_and_vendor_names_in_the_banner_are_chinese(
+    shop: Flask, client: FlaskClient, lang: str
+) -> None:
+    """What the crawl cannot reach: messages shown after a post (a data request, a wrong password) and the
+    partner names the extension prints from the shop's purposes (its banner and declaration)."""
+    set_language(client, lang)
+    banner = client.get("/").get_data(as_text=True)
+    assert "stand-in ad network" not in banner and "speech recognition service" not in banner
+    assert "Kowloon Ads（" in banner  # the name stays, its description is translated
+    assert "stand-in" not in client.get("/consent/declaration").get_data(as_text=True)
+    wrong = client.post("/account/login", data={"csrf_token": token(client, "/account/login"),
+                                                "email": "nobody@example.test", "password": "wrong"})
+    assert "E-mail or password is wrong" not in wrong.get_data(as_text=True)
+    login(client, shop)
+    client.post("/privacy/requests", data={"csrf_token": token(client, "/privacy"), "kind": "access",
+                                           "details": "copy"})
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "Request received" not in page and ("已收到你的要求" in page or "已收到你的请求" in page)
