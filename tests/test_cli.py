@@ -5,6 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import shlex
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -14,7 +18,7 @@ from conftest import record_count, shop_purposes
 from consent_log_data import RECORDS, seed
 from flask import Flask
 
-from flask_consent import Consent, Cookie, Purpose
+from flask_consent import Consent, ConsentRecord, Cookie, Purpose
 
 
 @pytest.fixture
@@ -393,28 +397,25 @@ Consent(app)
 """
 
 
-def test_export_into_a_closed_pipe_ends_quietly(tmp_path: Any) -> None:
-    import os
-    import shlex
-    import subprocess
-    import sys
-    from dataclasses import replace
-
-    from consent_log_data import RECORDS
-
+def _flask_shell(tmp_path: Any, records: list[ConsentRecord], command: str) -> subprocess.CompletedProcess[str]:
+    """Run ``command`` in bash (``flask`` stands for this Python's ``-m flask``) against a shop whose log holds
+    ``records``, as a shop developer runs the CLI in a terminal."""
     db = f"sqlite:///{tmp_path / 'consent.db'}"
     (tmp_path / "piped_shop.py").write_text(PIPED_SHOP.format(instance=str(tmp_path / "instance"), db=db))
     app = Flask("seeder", instance_path=str(tmp_path / "instance"))
     app.config.update(SECRET_KEY="piped-shop-key-0123456789abcdef", CONSENT_DATABASE_URL=db)
     Consent(app)
-    # Far more than a pipe holds (64 KiB), so export is still writing when head has gone.
-    store = app.extensions["consent"].store
-    assert store.append_idempotent([replace(RECORDS[i % 4], id=f"r{i:05d}") for i in range(3000)]) == 3000
-
+    assert app.extensions["consent"].store.append_idempotent(records) == len(records)
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    pipeline = f"{shlex.quote(sys.executable)} -m flask consent export | head -1; exit ${{PIPESTATUS[0]}}"
-    done = subprocess.run(["bash", "-c", pipeline], cwd=tmp_path, env={**env, "FLASK_APP": "piped_shop"},
+    script = command.replace("flask ", f"{shlex.quote(sys.executable)} -m flask ", 1)
+    return subprocess.run(["bash", "-c", script], cwd=tmp_path, env={**env, "FLASK_APP": "piped_shop"},
                           capture_output=True, text=True, timeout=60)
+
+
+def test_export_into_a_closed_pipe_ends_quietly(tmp_path: Any) -> None:
+    # Far more than a pipe holds (64 KiB), so export is still writing when head has gone.
+    many = [replace(RECORDS[i % 4], id=f"r{i:05d}") for i in range(3000)]
+    done = _flask_shell(tmp_path, many, "flask consent export | head -1; exit ${PIPESTATUS[0]}")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert json.loads(done.stdout)["id"] == "r00000"
@@ -422,21 +423,7 @@ def test_export_into_a_closed_pipe_ends_quietly(tmp_path: Any) -> None:
 
 def test_an_export_to_standard_output_redirected_to_a_file_holds_only_records(tmp_path: Any) -> None:
     """``flask consent export > all.jsonl 2>&1``: the count line belongs to exports into a named file only."""
-    import os
-    import shlex
-    import subprocess
-    import sys
-
-    db = f"sqlite:///{tmp_path / 'consent.db'}"
-    (tmp_path / "piped_shop.py").write_text(PIPED_SHOP.format(instance=str(tmp_path / "instance"), db=db))
-    app = Flask("seeder", instance_path=str(tmp_path / "instance"))
-    app.config.update(SECRET_KEY="piped-shop-key-0123456789abcdef", CONSENT_DATABASE_URL=db)
-    Consent(app)
-    assert app.extensions["consent"].store.append_idempotent(RECORDS) == 4
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
-    command = f"{shlex.quote(sys.executable)} -m flask consent export > all.jsonl 2>&1"
-    done = subprocess.run(["bash", "-c", command], cwd=tmp_path, env={**env, "FLASK_APP": "piped_shop"},
-                          capture_output=True, text=True, timeout=60)
+    done = _flask_shell(tmp_path, RECORDS, "flask consent export > all.jsonl 2>&1")
     assert done.returncode == 0
     lines = (tmp_path / "all.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["r1", "r2", "r3", "r4"]
