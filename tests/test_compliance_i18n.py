@@ -188,3 +188,22 @@ def test_vendor_names_follow_flask_babel_and_kept_banners_never_mix_its_language
     english = client.get("/").get_data(as_text=True)
     assert "Kowloon Ads" in english and "九龍廣告" not in english and "Publicités" not in english
     assert "九龍廣告" in client.get("/consent/declaration?babel=zh_Hant_HK").get_data(as_text=True)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("flask_babel") is None, reason="Flask-Babel is not installed")
+def test_vendor_names_through_flask_babel_are_escaped_and_may_hold_a_percent_sign(sqlite_url, tmp_path):
+    """Flask-Babel's ``gettext`` marks its text safe and reads it as a format string: "Smith & Sons <b>Ads</b>"
+    must be escaped like any text, and "100% Maps" must not break the banner, the declaration or the prompt."""
+    from conftest import build_app
+    from flask_babel import Babel
+
+    vendors = ["100% Maps Ltd", "Smith & Sons <b>Ads</b>"]
+    purposes = [p if p.key != "location" else Purpose("location", "Nearby", "Stores.", vendors=vendors)
+                for p in localised_purposes()]
+    app = build_app(sqlite_url, str(tmp_path / "inst"), purposes)
+    Babel(app)
+    client = app.test_client()
+    for path in ("/", "/consent/declaration", "/consent/preferences", "/nearby"):
+        html = client.get(path).get_data(as_text=True)
+        assert "100% Maps Ltd" in html and "Smith &amp; Sons &lt;b&gt;Ads&lt;/b&gt;" in html, path
+        assert "<b>Ads" not in html, path
