@@ -29,6 +29,15 @@ def load_user(login_id: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.login_id == login_id))
 
 
+def _leave_previous_member(user: User) -> None:
+    """Signing in (or registering) over another member who never signed out is their sign-out first: their
+    cart and delivery drafts are theirs, and what the device collected while nobody was signed in goes."""
+    if current_user.is_authenticated and current_user.id != user.id:
+        forget_device_data()
+        session.pop("cart", None)
+        session.pop(DRAFT, None)
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register() -> str | Response:
     form = RegisterForm()
@@ -40,6 +49,7 @@ def register() -> str | Response:
             user = User(email=email, name=form.name.data or "", password_hash=hash_password(form.password.data or ""))
             db.session.add(user)
             db.session.commit()
+            _leave_previous_member(user)
             login_user(user)
             return redirect(url_for("account.profile"), 303)
     return render_template("account/register.html", form=form)
@@ -61,10 +71,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             return render_template("account/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = db.session.scalar(db.select(User).where(User.email == email))
         if user is not None and check_password_hash(user.password_hash, form.password.data or ""):
-            if current_user.is_authenticated and current_user.id != user.id:
-                # Signing in over another member who never signed out: their cart and drafts are theirs.
-                session.pop("cart", None)
-                session.pop(DRAFT, None)
+            _leave_previous_member(user)
             login_user(user, remember=bool(form.remember.data))
             return redirect(local_path(request.args.get("next")) or url_for("shop.index"), 303)
         throttle.failed(email, address)

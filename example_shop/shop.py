@@ -251,28 +251,31 @@ DISTRICTS = {name.casefold(): name for name in (
     "Wong Tai Sin", "Kwun Tong", "Kwai Tsing", "Tsuen Wan", "Tuen Mun", "Yuen Long", "North", "Tai Po",
     "Sha Tin", "Sai Kung", "Islands",
 )} | {area.casefold(): district for area, district in (
-    ("Central", "Central and Western"), ("Sheung Wan", "Central and Western"), ("Causeway Bay", "Wan Chai"),
-    ("North Point", "Eastern"), ("Quarry Bay", "Eastern"), ("Aberdeen", "Southern"), ("Stanley", "Southern"),
-    ("Tsim Sha Tsui", "Yau Tsim Mong"), ("Mong Kok", "Yau Tsim Mong"), ("Jordan", "Yau Tsim Mong"),
-    ("Yau Ma Tei", "Yau Tsim Mong"), ("Cheung Sha Wan", "Sham Shui Po"), ("To Kwa Wan", "Kowloon City"),
-    ("Hung Hom", "Kowloon City"), ("Diamond Hill", "Wong Tai Sin"), ("Ngau Tau Kok", "Kwun Tong"),
-    ("Kwai Chung", "Kwai Tsing"), ("Tsing Yi", "Kwai Tsing"), ("Tin Shui Wai", "Yuen Long"),
-    ("Sheung Shui", "North"), ("Fanling", "North"), ("Ma On Shan", "Sha Tin"), ("Tseung Kwan O", "Sai Kung"),
-    ("Tung Chung", "Islands"), ("Lantau", "Islands"),
+    ("Central", "Central and Western"), ("Sheung Wan", "Central and Western"), ("Sai Ying Pun", "Central and Western"),
+    ("Mid-Levels", "Central and Western"), ("Causeway Bay", "Wan Chai"), ("Happy Valley", "Wan Chai"),
+    ("North Point", "Eastern"), ("Quarry Bay", "Eastern"), ("Chai Wan", "Eastern"), ("Aberdeen", "Southern"),
+    ("Stanley", "Southern"), ("Tsim Sha Tsui", "Yau Tsim Mong"), ("Mong Kok", "Yau Tsim Mong"),
+    ("Jordan", "Yau Tsim Mong"), ("Yau Ma Tei", "Yau Tsim Mong"), ("Cheung Sha Wan", "Sham Shui Po"),
+    ("To Kwa Wan", "Kowloon City"), ("Hung Hom", "Kowloon City"), ("Diamond Hill", "Wong Tai Sin"),
+    ("Ngau Tau Kok", "Kwun Tong"), ("Kwai Chung", "Kwai Tsing"), ("Tsing Yi", "Kwai Tsing"),
+    ("Tin Shui Wai", "Yuen Long"), ("Sheung Shui", "North"), ("Fanling", "North"), ("Tai Wai", "Sha Tin"),
+    ("Ma On Shan", "Sha Tin"), ("Tseung Kwan O", "Sai Kung"), ("Tung Chung", "Islands"), ("Lantau", "Islands"),
 )}
-_PLACE = re.compile("|".join(sorted((re.escape(k) for k in DISTRICTS), key=len, reverse=True)), re.IGNORECASE)
+#: Parts of an address after the district that name no district: the region, the territory.
+_REGIONS = frozenset({"hong kong", "hk", "kowloon", "new territories", "nt", "hong kong sar"})
+_PARTS = re.compile(r"[,\n\r]+")
 
 
 def district_of(address: str) -> str | None:
-    """The district an address names (the last place named in it), or None: the partner gets a district or
-    nothing, never a street, building or flat."""
-    places = [m.group(0).casefold() for m in _PLACE.finditer(address)
-              if _word_bounded(address, m.start(), m.end())]
-    return DISTRICTS[places[-1]] if places else None
-
-
-def _word_bounded(text: str, start: int, end: int) -> bool:
-    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
+    """The district an address names in a part of its own (after the last comma or line break, the region
+    aside), or None: the partner gets a district or nothing, never a street, building or flat, and a street
+    named after a district ("Tai Po Road") is no district."""
+    for part in reversed([p.strip(" .").casefold() for p in _PARTS.split(address) if p.strip(" .")]):
+        if part in DISTRICTS:
+            return DISTRICTS[part]
+        if part not in _REGIONS:
+            return None
+    return None
 
 
 @bp.get("/orders/<int:order_id>")

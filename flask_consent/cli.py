@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
+from itertools import chain, islice
 from typing import IO, Any
 
 import click
@@ -370,10 +371,13 @@ def export(
     """
     _window(since, until)
     store = _sql_store()
-    written = 0
+    with _store_errors():  # the log answers before the file is opened (and emptied)
+        rows = store.iter_records(since=since, until=until, subject_id=subject, batch=batch_size)
+        first = list(islice(rows, 1))
+        total = stats_module.count(store, since, until, subject) if _show_progress(progress) else None
     output = _open_output(output_path)
     try:
-        written = _write_export(store, output, fmt, since, until, subject, batch_size, progress)
+        written = _write_export(output, fmt, chain(first, rows), total)
     finally:
         if output_path != "-":
             with suppress(OSError):  # a failed write was reported already; closing retries the same flush
@@ -382,16 +386,12 @@ def export(
         click.echo(f"Exported {written} records.", err=True)
 
 
-def _write_export(
-    store: SQLStore, output: IO[str], fmt: str, since: datetime | None, until: datetime | None,
-    subject: str | None, batch_size: int, progress: bool | None,
-) -> int:
+def _write_export(output: IO[str], fmt: str, rows: Iterator[ConsentRecord], total: int | None) -> int:
+    """Write ``rows`` to ``output`` (with a progress bar when the ``total`` is known); return how many."""
     written = 0
     with _store_errors(), _output_errors(output):
         write = (_jsonl_writer if fmt == "jsonl" else _csv_writer)(output)
-        rows = store.iter_records(since=since, until=until, subject_id=subject, batch=batch_size)
-        if _show_progress(progress):
-            total = stats_module.count(store, since, until, subject)
+        if total is not None:
             with click.progressbar(rows, length=total, label="Exporting", file=sys.stderr) as bar:
                 for record in bar:
                     write(record)

@@ -237,15 +237,16 @@ def test_scan_reads_log_option(leaky: Flask) -> None:
 
 
 def test_every_script_type_a_browser_runs_and_every_image_candidate_is_read() -> None:
-    """Legacy JavaScript types (``text/x-javascript``...), a type with parameters and ``srcset`` candidates are
-    all fetched by browsers, so the test-client audit must see them; inert types and own-host URLs are not
-    reported."""
+    """Legacy JavaScript types (``text/x-javascript``...) and ``srcset`` candidates are fetched by browsers, so
+    the test-client audit must see them; inert types (``text/plain``, and a type with parameters, which
+    Chromium does not run) and own-host URLs are not reported."""
     from flask_consent.audit.markup import read_page
 
     html = """<body>
     <script type="text/x-javascript" src="https://tracker.example/x.js"></script>
     <script type="application/x-javascript" src="https://tracker.example/y.js"></script>
-    <script type="text/javascript; charset=utf-8" src="https://tracker.example/z.js"></script>
+    <script type="text/javascript1.5" src="https://tracker.example/z.js"></script>
+    <script type="text/javascript; charset=utf-8" src="https://inert.example/b.js"></script>
     <script type="text/plain" data-consent="analytics" src="https://inert.example/a.js"></script>
     <img srcset="https://pixel.example/p.gif 1x, /own.png 2x, https://pixel.example/q.gif 3x">
     </body>"""

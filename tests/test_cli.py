@@ -77,6 +77,19 @@ def test_database_unreachable_exits_3_with_a_message(make_app: Callable[..., Fla
 
 # --- check ----------------------------------------------------------------------------------------------------
 
+def test_an_export_while_the_log_is_unreachable_leaves_the_earlier_file_as_it_was(
+    make_app: Callable[..., Flask], tmp_path: Any
+) -> None:
+    app = make_app()
+    app.extensions["consent"].store.url = f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}"
+    app.extensions["consent"].store._engine = None
+    out = tmp_path / "keep.jsonl"
+    out.write_text("earlier export\n", encoding="utf-8")
+    result = run(app, "export", "-o", str(out))
+    assert result.exit_code == 3
+    assert out.read_text(encoding="utf-8") == "earlier export\n"
+
+
 def test_check_passes_a_sound_configuration(app: Flask) -> None:
     result = run(app, "check")
     assert result.exit_code == 0, result.output

@@ -51,7 +51,7 @@ class _Parser(HTMLParser):
             self.page.has_reopen = True
         if tag not in ("script", "iframe", "img"):
             return
-        if tag == "script" and found.get("type", "").split(";")[0].strip().lower() not in _SCRIPT_TYPES:
+        if tag == "script" and found.get("type", "").strip().lower() not in _SCRIPT_TYPES:
             return  # inert: the browser neither fetches nor runs it
         purposes = tuple(k for k in _SEPARATORS.split(found.get("data-consent", "")) if k)
         for url in _urls(tag, found):

@@ -114,6 +114,9 @@ def test_shop_forms_need_csrf_token(shop, client):
     ("Harbour Court\r\n8 Demo Street\r\nMong Kok", "Yau Tsim Mong"),  # several lines, no comma
     ("12/F, 8 North Point Road, North Point", "Eastern"),
     ("Room 3, Block B, Somewhere Estate", None),  # no district named: nothing rather than the street
+    ("Flat 3, 12 Tai Po Road, Tai Wai", "Sha Tin"),  # a street named after a district is no district
+    ("Flat 5A, North Tower, Kowloon Station", None),
+    ("Flat 1, 1 Nathan Road, Mong Kok, Kowloon", "Yau Tsim Mong"),  # the region after the district
 ])
 def test_a_partner_gets_the_district_never_the_street(shop, client, address, district):  # C24
     register(client)

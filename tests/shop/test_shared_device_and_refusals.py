@@ -166,6 +166,21 @@ def test_a_member_signing_in_over_another_gets_none_of_their_cart(shop: Flask) -
     assert "Tieguanyin" not in device.get("/cart").get_data(as_text=True)
 
 
+def test_signing_in_or_registering_over_another_member_is_their_sign_out_first(shop: Flask) -> None:
+    """A guest browses, member A signs in, then B signs in over A (no sign-out), or registers: A's cart goes,
+    and so does what the device collected while nobody was signed in (A would never reach it again)."""
+    device = shop.test_client()
+    decide(device, "accept_all")
+    _browse_and_beacon(device)  # as a guest
+    login(device, shop)
+    t = token(device, "/product/tieguanyin-oolong")
+    device.post("/cart/tieguanyin-oolong", data={"csrf_token": t, "quantity": 1, "add": 1})
+    assert _count(shop, BrowsingEvent) == 3 and _count(shop, AnalyticsEvent) == 1  # 2 as a guest, 1 as A
+    register(device, email="bo@example.test", name="Chan Bo")
+    assert "Tieguanyin" not in device.get("/cart").get_data(as_text=True)
+    assert _count(shop, BrowsingEvent) == 1 and _count(shop, AnalyticsEvent) == 0  # A's own view stays A's
+
+
 def test_a_guests_cart_comes_along_when_they_sign_in(shop: Flask) -> None:
     device = shop.test_client()
     t = token(device, "/product/tieguanyin-oolong")
