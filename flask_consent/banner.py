@@ -32,7 +32,7 @@ _NEXT_SLOT = "\x00consent-next\x00"
 _SLOTS = re.compile(f"({_CSRF_SLOT}|{_NEXT_SLOT})")
 #: The templates the banner is made of (its own and what it includes or imports); kept markup requires every
 #: one of them to be the package's own.
-_BANNER_TEMPLATES = ("consent/banner.html", "consent/_purpose.html", "consent/reopen.html")
+_BANNER_TEMPLATES = ("consent/banner.html", "consent/_purpose.html", "consent/_records.html", "consent/reopen.html")
 _REOPEN_TEMPLATES = ("consent/reopen.html",)
 
 

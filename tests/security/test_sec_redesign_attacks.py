@@ -266,6 +266,23 @@ def test_an_overridden_reopen_template_inside_the_first_layer_is_never_kept(sqli
     assert "alice" not in second and "Signed in as bob" in second
 
 
+def test_an_overridden_records_macro_inside_the_first_layer_is_never_kept(sqlite_url: str, tmp_path: Any) -> None:
+    """The banner's purposes name their vendors through ``vendor_names`` of ``consent/_records.html``: an app
+    overriding that file per visitor must not have one first visitor's version shown to the next."""
+    from jinja2 import ChoiceLoader, FileSystemLoader
+
+    app = build_app(sqlite_url, str(tmp_path / "i"))
+    templates = tmp_path / "app_templates" / "consent"
+    templates.mkdir(parents=True)
+    (templates / "_records.html").write_text(
+        '{% macro vendor_names(names) %}vendors for {{ request.args.get("who", "nobody") }}{% endmacro %}')
+    app.jinja_loader = ChoiceLoader([FileSystemLoader(str(tmp_path / "app_templates")), app.jinja_loader])
+    first = app.test_client().get("/?who=alice@example.test").get_data(as_text=True)
+    assert 'id="consent-banner"' in first and "vendors for alice@example.test" in first
+    second = app.test_client().get("/?who=bob").get_data(as_text=True)
+    assert "alice" not in second and "vendors for bob" in second
+
+
 def test_signing_out_takes_the_members_purpose_cookies_off_the_device(db_url: str, tmp_path: Any) -> None:
     app = with_members(build_app(db_url, str(tmp_path / "i"), CONSENT_RATE_LIMIT=None))
     kiosk = app.test_client()
